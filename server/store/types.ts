@@ -1,0 +1,221 @@
+/**
+ * The one store interface. Two implementations (SQLite: server/store/sqlite.ts,
+ * MongoDB: server/store/mongo.ts) pass one contract suite (test/store-contract.ts).
+ *
+ * Engine state (account state, instances, tasks, timeline) is written only through
+ * commitEvaluation, in one transaction, so a worker crash leaves either all of an
+ * evaluation or none of it; task creation is insert-if-absent on the task key, so a
+ * re-run after a crash creates nothing twice.
+ */
+import type {
+  Account, AccountEvent, AccountState, Effect, Health, Instance, InstanceStatus, StageChange, Task, TaskStatus, TimelineEntry,
+} from '../../engine/types.js';
+import type { Definition, HealthColor, Priority, TaskType } from '../../engine/schema/definitions.js';
+
+export interface Page { limit: number; offset: number }
+export interface Paged<T> { items: T[]; total: number }
+
+/** A partial account: fields merge into the stored ones; tags/flags replace when given. */
+export interface AccountUpsert {
+  id: string;
+  fields?: Record<string, unknown>;
+  tags?: string[];
+  flags?: Record<string, boolean>;
+}
+
+/** What lists and detail pages show: the account with its engine-derived state. */
+export interface AccountRecord {
+  account: Account;
+  state: AccountState | null;
+  /** When the worker should next look at it (null: nothing scheduled). */
+  dueAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AccountFilter {
+  owner?: string;
+  tier?: string;
+  segment?: string;
+  /** journeyId + stageId */
+  journey?: string;
+  stage?: string;
+  health?: HealthColor;
+  /** Case-insensitive substring of the account name or id. */
+  q?: string;
+  ids?: string[];
+}
+
+export interface TaskFilter {
+  owner?: string;
+  accountId?: string;
+  status?: TaskStatus | TaskStatus[];
+  type?: TaskType;
+  priority?: Priority;
+  playbookId?: string;
+  /** dueAt <= this */
+  dueBefore?: string;
+  /** Hide tasks snoozed until after this time (the queue passes now). */
+  visibleAt?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+/** Queue order: priority (urgent, high, medium, low), then dueAt, then id. */
+export type TaskOrder = 'queue' | 'created';
+
+export interface TaskPatch {
+  status?: TaskStatus;
+  owner?: string;
+  flaggedRed?: boolean;
+  snoozedUntil?: string | null;
+  completedAt?: string | null;
+  closedReason?: string | null;
+  steps?: Task['steps'];
+  updatedAt: string;
+}
+
+/** A claim on one account's evaluation, held until commit or lease expiry. */
+export interface Claim {
+  accountId: string;
+  workerId: string;
+  /** Opaque; commit checks it so an expired lease taken over by another worker cannot commit. */
+  token: string;
+  leaseUntil: string;
+}
+
+export interface EvaluationBundle {
+  account: Account;
+  state: AccountState | null;
+  instances: Instance[];
+  /** Open tasks of the account plus tasks referenced by its active instances. */
+  tasks: Task[];
+  /** Stored events not yet processed, oldest first (occurredAt, then id). */
+  pendingEvents: AccountEvent[];
+}
+
+export interface EvaluationCommit {
+  account: Account;
+  state: AccountState;
+  instances: Instance[];
+  effects: Effect[];
+  nextWakeAt: string | null;
+  /** Events this evaluation processed; marked processed in the same transaction. */
+  processedEventIds: string[];
+}
+
+export interface DefinitionVersion {
+  definitionId: string;
+  kind: Definition['kind'];
+  version: number;
+  content: Definition;
+  /** sha256 of the canonical file text */
+  hash: string;
+  author: string;
+  message: string;
+  publishedAt: string;
+}
+
+export type Role = 'viewer' | 'csm' | 'author' | 'publisher' | 'admin';
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  roles: Role[];
+  /** scrypt$N$r$p$salt$hash */
+  passwordHash: string;
+  /** Team role for task routing, e.g. support-manager; a CSM's book is accounts with owner = id. */
+  teamRole?: string;
+  managerId?: string;
+}
+
+export interface Session { id: string; userId: string; expiresAt: string; createdAt: string }
+export interface ApiToken { id: string; userId: string; name: string; tokenHash: string; createdAt: string; lastUsedAt: string | null }
+
+export interface IncidentRecord { accountId: string; message: string; at: string; attempts: number }
+
+export interface Store {
+  readonly kind: 'sqlite' | 'mongodb';
+  /** Creates tables/collections and indexes. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  // ----- accounts -----
+  /** Partial merge; each touched account becomes due now. Returns counts. */
+  upsertAccounts(items: AccountUpsert[], now: string): Promise<{ inserted: number; updated: number }>;
+  getAccount(id: string): Promise<AccountRecord | null>;
+  listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>>;
+  countAccounts(): Promise<number>;
+
+  // ----- events -----
+  /** Insert-if-absent by event id; the account becomes due now. Unknown accounts are created empty. */
+  insertEvents(events: AccountEvent[], receivedAt: string): Promise<{ inserted: string[]; duplicates: string[] }>;
+  listEvents(accountId: string, page: Page): Promise<Paged<AccountEvent>>;
+
+  // ----- the worker's work -----
+  /** Accounts due (dueAt <= now) with no live lease, oldest due first; each claimed for leaseMs. */
+  claimDue(workerId: string, now: string, leaseMs: number, limit: number): Promise<Claim[]>;
+  loadForEvaluation(accountId: string): Promise<EvaluationBundle>;
+  /**
+   * Applies an evaluation atomically: account, state, instances (upsert by id), effects
+   * (createTask insert-if-absent by key; updateTask/closeTask; stage changes; health;
+   * timeline insert-if-absent by id), marks events processed, sets dueAt = nextWakeAt
+   * (or now if unprocessed events remain), releases the claim.
+   * Returns false (writing nothing) if the claim is no longer held by this token.
+   */
+  commitEvaluation(claim: Claim, commit: EvaluationCommit, now: string): Promise<boolean>;
+  /** Releases a claim after a failure; after too many, the account's instances go to incident. */
+  failEvaluation(claim: Claim, message: string, now: string, retryAt: string): Promise<IncidentRecord>;
+  listIncidents(): Promise<IncidentRecord[]>;
+  /** Clears an incident and makes the account due now. */
+  retryIncident(accountId: string, now: string): Promise<boolean>;
+  /** Makes accounts due now (e.g. after a publish); all accounts when ids is omitted. */
+  markDue(now: string, accountIds?: string[]): Promise<number>;
+
+  // ----- instances -----
+  listInstances(filter: { accountId?: string; playbookId?: string; status?: InstanceStatus; version?: number }, page: Page): Promise<Paged<Instance>>;
+  /** Replaces instances (used by an explicit version migration). */
+  saveInstances(instances: Instance[]): Promise<void>;
+
+  // ----- tasks -----
+  listTasks(filter: TaskFilter, page: Page, order?: TaskOrder): Promise<Paged<Task>>;
+  getTask(id: string): Promise<Task | null>;
+  /** Returns the updated task, or null if it does not exist. */
+  updateTask(id: string, patch: TaskPatch): Promise<Task | null>;
+  /** Counts grouped for analytics: by type, owner, status and created day. */
+  taskCounts(filter: TaskFilter, groupBy: ('type' | 'owner' | 'status' | 'priority' | 'createdDay' | 'createdWeek')[]): Promise<{ key: Record<string, string>; count: number }[]>;
+
+  // ----- timeline -----
+  /** Insert-if-absent by id. */
+  addTimeline(entries: TimelineEntry[]): Promise<void>;
+  listTimeline(accountId: string, page: Page): Promise<Paged<TimelineEntry>>;
+
+  // ----- history for analytics -----
+  listStageChanges(filter: { journeyId: string; accountIds?: string[]; from?: string; to?: string }): Promise<StageChange[] & { accountId?: string }[]>;
+  /** Health snapshots (one per change). */
+  listHealthHistory(accountId: string, limit: number): Promise<Health[]>;
+
+  // ----- definitions (published versions are immutable) -----
+  publishVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion>;
+  listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]>;
+  getVersion(definitionId: string, version: number): Promise<DefinitionVersion | null>;
+  /** The newest version of every definition. */
+  latestVersions(): Promise<DefinitionVersion[]>;
+
+  // ----- users, sessions, tokens -----
+  upsertUser(user: User): Promise<void>;
+  getUser(id: string): Promise<User | null>;
+  getUserByEmail(email: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  createSession(s: Session): Promise<void>;
+  getSession(id: string): Promise<Session | null>;
+  deleteSession(id: string): Promise<void>;
+  createToken(t: ApiToken): Promise<void>;
+  findTokenByHash(tokenHash: string): Promise<ApiToken | null>;
+
+  // ----- misc -----
+  /** A small key/value for settings such as "demo seeded". */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
+}
