@@ -1,6 +1,8 @@
 /**
  * The one store interface. Two implementations (SQLite: server/store/sqlite.ts,
- * MongoDB: server/store/mongo.ts) pass one contract suite (test/store-contract.ts).
+ * MongoDB: server/store/mongo.ts) pass one contract suite (test/store-contract.test.ts).
+ * Times that are filtered or sorted on are stored normalised (Date#toISOString), so
+ * any valid ISO-8601 input compares correctly.
  *
  * Engine state (account state, instances, tasks, timeline) is written only through
  * commitEvaluation, in one transaction, so a worker crash leaves either all of an
@@ -73,6 +75,22 @@ export interface TaskPatch {
   closedReason?: string | null;
   steps?: Task['steps'];
   updatedAt: string;
+  /** Who made the change (a user id), for the task's audit trail. */
+  by?: string;
+  /** Why, in plain language, for the audit trail (e.g. "snoozed until 2026-12-01"). */
+  note?: string;
+}
+
+/** One change to a task: created, updated or closed by the engine, or changed by a user. */
+export interface TaskAuditEntry {
+  taskId: string;
+  at: string;
+  /** A user id, or null for the engine. */
+  by: string | null;
+  action: 'created' | 'updated' | 'closed' | 'changed';
+  note: string | null;
+  /** The keys that changed and their new values. */
+  changes: Record<string, unknown>;
 }
 
 /** A claim on one account's evaluation, held until commit or lease expiry. */
@@ -142,15 +160,21 @@ export interface Store {
   close(): Promise<void>;
 
   // ----- accounts -----
-  /** Partial merge; each touched account becomes due now. Returns counts. */
+  /**
+   * Partial merge (fields merge key by key, tags/flags replace when given); each touched
+   * account becomes due now. All items are checked first: a bad item throws naming its
+   * index and nothing is written. Returns counts.
+   */
   upsertAccounts(items: AccountUpsert[], now: string): Promise<{ inserted: number; updated: number }>;
   getAccount(id: string): Promise<AccountRecord | null>;
+  /** Ordered by name, then id. */
   listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>>;
   countAccounts(): Promise<number>;
 
   // ----- events -----
   /** Insert-if-absent by event id; the account becomes due now. Unknown accounts are created empty. */
   insertEvents(events: AccountEvent[], receivedAt: string): Promise<{ inserted: string[]; duplicates: string[] }>;
+  /** Newest first (occurredAt, then id). */
   listEvents(accountId: string, page: Page): Promise<Paged<AccountEvent>>;
 
   // ----- the worker's work -----
@@ -163,9 +187,17 @@ export interface Store {
    * timeline insert-if-absent by id), marks events processed, sets dueAt = nextWakeAt
    * (or now if unprocessed events remain), releases the claim.
    * Returns false (writing nothing) if the claim is no longer held by this token.
+   * Also returns false, writing nothing but releasing the claim so the account is claimed
+   * again at once, when the account's data was upserted after the claim was taken (the
+   * evaluation saw stale data and committing its account would lose that update).
    */
   commitEvaluation(claim: Claim, commit: EvaluationCommit, now: string): Promise<boolean>;
-  /** Releases a claim after a failure; after too many, the account's instances go to incident. */
+  /**
+   * Releases a claim after a failure and makes the account due at retryAt. After 5 failed
+   * attempts in a row the account's active instances go to status 'incident' with the
+   * message, and the account is not claimed again until retryIncident. A stale token
+   * writes nothing (the returned record then shows the stored attempt count).
+   */
   failEvaluation(claim: Claim, message: string, now: string, retryAt: string): Promise<IncidentRecord>;
   listIncidents(): Promise<IncidentRecord[]>;
   /** Clears an incident and makes the account due now. */
@@ -176,39 +208,53 @@ export interface Store {
   // ----- instances -----
   listInstances(filter: { accountId?: string; playbookId?: string; status?: InstanceStatus; version?: number }, page: Page): Promise<Paged<Instance>>;
   /** Replaces instances (used by an explicit version migration). */
+  /** Ordered by startedAt, then id. */
   saveInstances(instances: Instance[]): Promise<void>;
 
   // ----- tasks -----
+  /** order 'queue' (the default): priority, dueAt, id; 'created': newest first. */
   listTasks(filter: TaskFilter, page: Page, order?: TaskOrder): Promise<Paged<Task>>;
   getTask(id: string): Promise<Task | null>;
-  /** Returns the updated task, or null if it does not exist. */
+  /** Returns the updated task, or null if it does not exist. Adds an audit entry (patch.by, patch.note). */
   updateTask(id: string, patch: TaskPatch): Promise<Task | null>;
-  /** Counts grouped for analytics: by type, owner, status and created day. */
+  /** The task's changes, oldest first. */
+  listTaskAudit(taskId: string): Promise<TaskAuditEntry[]>;
+  /**
+   * Counts grouped for analytics: by type, owner, status, priority, created day
+   * ('YYYY-MM-DD', UTC) or created week (the Monday that starts it, 'YYYY-MM-DD').
+   * Sorted by the key values in groupBy order.
+   */
   taskCounts(filter: TaskFilter, groupBy: ('type' | 'owner' | 'status' | 'priority' | 'createdDay' | 'createdWeek')[]): Promise<{ key: Record<string, string>; count: number }[]>;
 
   // ----- timeline -----
-  /** Insert-if-absent by id. */
+  /** Insert-if-absent by id. Throws naming the entry if its account does not exist. */
   addTimeline(entries: TimelineEntry[]): Promise<void>;
+  /** Newest first (at, then id). */
   listTimeline(accountId: string, page: Page): Promise<Paged<TimelineEntry>>;
 
   // ----- history for analytics -----
-  listStageChanges(filter: { journeyId: string; accountIds?: string[]; from?: string; to?: string }): Promise<StageChange[] & { accountId?: string }[]>;
-  /** Health snapshots (one per change). */
+  /** Stage changes of a journey, oldest first; from/to bound `at` (inclusive). */
+  listStageChanges(filter: { journeyId: string; accountIds?: string[]; from?: string; to?: string }): Promise<(StageChange & { accountId: string })[]>;
+  /** Health snapshots (one per change), newest first. */
   listHealthHistory(accountId: string, limit: number): Promise<Health[]>;
 
   // ----- definitions (published versions are immutable) -----
+  /** Numbers versions 1, 2, 3... per definition (atomically, also across processes). */
   publishVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion>;
+  /** Oldest first. */
   listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]>;
   getVersion(definitionId: string, version: number): Promise<DefinitionVersion | null>;
   /** The newest version of every definition. */
   latestVersions(): Promise<DefinitionVersion[]>;
 
   // ----- users, sessions, tokens -----
+  /** Emails are unique, compared case-insensitively. */
   upsertUser(user: User): Promise<void>;
   getUser(id: string): Promise<User | null>;
   getUserByEmail(email: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
   createSession(s: Session): Promise<void>;
+  /** Returned even when expired: the caller compares expiresAt with its clock. */
   getSession(id: string): Promise<Session | null>;
   deleteSession(id: string): Promise<void>;
   createToken(t: ApiToken): Promise<void>;
