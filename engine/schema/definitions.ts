@@ -9,7 +9,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', minLength: 1, maxLength: 80, description: 'Lower-case id: letters, digits, - and _' });
+export const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', minLength: 1, maxLength: 80, description: 'Lower-case id: letters, digits, - and _' });
 const Text = (description: string, opts: Record<string, unknown> = {}) => Type.String({ minLength: 1, maxLength: 500, description, ...opts });
 
 /** A JSON Logic rule. Its operators and variables are checked by the validator, not the schema. */
