@@ -1,0 +1,274 @@
+/**
+ * Compile mode 1: JavaScript source generated from the validated IR and built
+ * with `new Function` once per rule. No text from the rule ever becomes code:
+ * every literal and every var path segment is emitted through JSON.stringify
+ * (or passed in as a constant), operator names only select which template to emit.
+ */
+import type { Node } from './parse.js';
+import { BOOLEAN_OPERATORS } from './operators.js';
+import * as R from './runtime.js';
+import type { CompiledRule } from './compile.js';
+
+type Kind = 'bool' | 'num' | 'str' | 'any';
+interface Code {
+  c: string;
+  k: Kind;
+}
+
+class FnBuilder {
+  temps = 0;
+  temp(): string {
+    return `t${this.temps++}`;
+  }
+  decl(): string {
+    const names = ['o'];
+    for (let i = 0; i < this.temps; i++) names.push(`t${i}`);
+    return `let ${names.join(', ')};`;
+  }
+}
+
+class Generator {
+  consts: unknown[] = [];
+  fns: string[] = [];
+
+  constant(v: unknown): string {
+    this.consts.push(v);
+    return `K[${this.consts.length - 1}]`;
+  }
+
+  literal(v: unknown): Code {
+    switch (typeof v) {
+      case 'string': return { c: JSON.stringify(v), k: 'str' };
+      case 'boolean': return { c: v ? 'true' : 'false', k: 'bool' };
+      case 'undefined': return { c: '(void 0)', k: 'any' };
+      case 'number':
+        if (Object.is(v, -0)) return { c: '(-0)', k: 'num' };
+        if (Number.isFinite(v)) return { c: v < 0 ? `(${String(v)})` : String(v), k: 'num' };
+        return { c: this.constant(v), k: 'num' };
+    }
+    if (v === null) return { c: 'null', k: 'any' };
+    // An object that is not a rule: json-logic-js returns that very object.
+    return { c: this.constant(v), k: 'any' };
+  }
+
+  /** Truthiness test of already generated code (cheap for booleans). */
+  truth(code: Code): string {
+    return code.k === 'bool' ? code.c : `T(${code.c})`;
+  }
+
+  gen(node: Node, f: FnBuilder): Code {
+    switch (node.t) {
+      case 'lit': return this.literal(node.v);
+      case 'arr': return { c: `[${node.items.map((n) => this.gen(n, f).c).join(', ')}]`, k: 'any' };
+      case 'var': return this.genVar(node, f);
+      case 'op': return this.genOp(node, f);
+    }
+  }
+
+  genVar(node: Extract<Node, { t: 'var' }>, f: FnBuilder): Code {
+    const pre: string[] = [];
+    let nf = 'null';
+    if (node.def !== null) {
+      const def = node.def;
+      if (def.t === 'lit') {
+        nf = def.v === undefined ? 'null' : this.literal(def.v).c;
+      } else if (def.t === 'arr' && def.items.every((i) => i.t === 'lit')) {
+        nf = this.gen(def, f).c; // a fresh array each time, as json-logic-js makes one
+      } else {
+        const t = f.temp();
+        pre.push(`${t} = ${this.gen(def, f).c}`, `${t} = ${t} === void 0 ? null : ${t}`);
+        nf = t;
+      }
+    }
+    for (const x of node.extra) if (x.t !== 'lit') pre.push(this.gen(x, f).c);
+    if (node.segs === null) return { c: pre.length ? `(${pre.join(', ')}, d)` : 'd', k: 'any' };
+    // json-logic-js: stop at null/undefined, then descend; an undefined step gives the default.
+    // Own properties only: inherited members (constructor, toString...) read as missing.
+    let chain = `(o = d) == null ? ${nf}`;
+    node.segs.forEach((seg, i) => {
+      const k = JSON.stringify(seg);
+      if (i > 0) chain += ` : o == null ? ${nf}`;
+      chain += ` : (o = H.call(o, ${k}) ? o[${k}] : void 0) === void 0 ? ${nf}`;
+    });
+    chain += ' : o';
+    pre.push(chain);
+    return { c: `(${pre.join(', ')})`, k: 'any' };
+  }
+
+  args(node: Extract<Node, { t: 'op' }>, f: FnBuilder, n: number): { a: Code[]; extra: string[] } {
+    const a: Code[] = [];
+    for (let i = 0; i < n; i++) a.push(node.args[i] ? this.gen(node.args[i], f) : { c: '(void 0)', k: 'any' });
+    const extra: string[] = [];
+    for (let i = n; i < node.args.length; i++) if (node.args[i].t !== 'lit') extra.push(this.gen(node.args[i], f).c);
+    return { a, extra };
+  }
+
+  /** Evaluates ignored extra arguments too: json-logic-js evaluates every argument (one may throw). */
+  wrap(extra: string[], c: string): string {
+    return extra.length ? `(${extra.join(', ')}, ${c})` : c;
+  }
+
+  all(node: Extract<Node, { t: 'op' }>, f: FnBuilder): Code[] {
+    return node.args.map((n) => this.gen(n, f));
+  }
+
+  genOp(node: Extract<Node, { t: 'op' }>, f: FnBuilder): Code {
+    const op = node.op;
+    switch (op) {
+      case '==': case '===': case '!=': case '!==': case '>': case '>=': case '/': case '%': {
+        const { a, extra } = this.args(node, f, 2);
+        return { c: this.wrap(extra, `(${a[0].c} ${op} ${a[1].c})`), k: op === '/' || op === '%' ? 'num' : 'bool' };
+      }
+      case '<': case '<=': {
+        if (node.args.length <= 2) {
+          const { a } = this.args(node, f, 2);
+          return { c: `(${a[0].c} ${op} ${a[1].c})`, k: 'bool' };
+        }
+        const { a, extra } = this.args(node, f, 3);
+        return { c: this.wrap(extra, `R.${op === '<' ? 'lt3' : 'le3'}(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'bool' };
+      }
+      case '!': case '!!': {
+        const { a, extra } = this.args(node, f, 1);
+        const t = this.truth(a[0]);
+        return { c: this.wrap(extra, op === '!' ? `(!${t})` : a[0].k === 'bool' ? a[0].c : t), k: 'bool' };
+      }
+      case 'and': case 'or': {
+        const parts = this.all(node, f);
+        if (parts.length === 0) return { c: '(void 0)', k: 'any' };
+        if (parts.length === 1) return parts[0];
+        const js = op === 'and' ? ' && ' : ' || ';
+        if (parts.every((p) => p.k === 'bool')) return { c: `(${parts.map((p) => p.c).join(js)})`, k: 'bool' };
+        // Return the operand itself, as json-logic-js does: first falsy (and) / truthy (or), else the last.
+        const t = f.temp();
+        let c = parts[parts.length - 1].c;
+        for (let i = parts.length - 2; i >= 0; i--) {
+          const test = parts[i].k === 'bool' ? t : `T(${t})`;
+          c = `(${t} = ${parts[i].c}, ${op === 'and' ? '!' : ''}${test} ? ${t} : ${c})`;
+        }
+        return { c, k: 'any' };
+      }
+      case 'if': case '?:': {
+        const parts = this.all(node, f);
+        let i = 0;
+        const conds: string[] = [];
+        for (; i < parts.length - 1; i += 2) conds.push(`${this.truth(parts[i])} ? ${parts[i + 1].c} : `);
+        const last = parts.length === i + 1 ? parts[i] : { c: 'null', k: 'any' as Kind };
+        const kinds = new Set([...parts.filter((_, j) => j % 2 === 1 || j === parts.length - 1).map((p) => p.k)]);
+        return { c: `(${conds.join('')}${last.c})`, k: parts.length % 2 === 1 && kinds.size === 1 ? last.k : 'any' };
+      }
+      case 'in': {
+        const { a, extra } = this.args(node, f, 2);
+        const list = node.args[1];
+        if (list && list.t === 'arr' && list.items.every((i) => i.t === 'lit' && isPrimitive(i.v))) {
+          const values = list.items.map((i) => (i as { v: unknown }).v);
+          if (values.length === 0) return { c: this.wrap(extra, `(${a[0].c}, false)`), k: 'bool' };
+          if (values.length <= 8 || values.some((v) => Number.isNaN(v))) {
+            const t = f.temp();
+            return { c: this.wrap(extra, `(${t} = ${a[0].c}, ${values.map((v) => `${t} === ${this.literal(v).c}`).join(' || ')})`), k: 'bool' };
+          }
+          return { c: this.wrap(extra, `${this.constant(new Set(values))}.has(${a[0].c})`), k: 'bool' };
+        }
+        return { c: this.wrap(extra, `R.inOp(${a[0].c}, ${a[1].c})`), k: 'bool' };
+      }
+      case 'cat': {
+        const parts = this.all(node, f);
+        if (parts.length > 0 && parts.every((p) => p.k === 'str' || p.k === 'num')) return { c: `("" + ${parts.map((p) => p.c).join(' + ')})`, k: 'str' };
+        return { c: `R.cat([${parts.map((p) => p.c).join(', ')}])`, k: 'str' };
+      }
+      case 'substr': {
+        const { a, extra } = this.args(node, f, 3);
+        return { c: this.wrap(extra, `R.substr(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'str' };
+      }
+      case '+': {
+        const parts = this.all(node, f);
+        // acc = parseFloat(acc) + parseFloat(x) from 0; parseFloat of the running number is the
+        // identity (the sum can never be -0), and so is parseFloat of a number summed onto it.
+        return { c: `(0${parts.map((p) => ` + ${p.k === 'num' ? p.c : `pf(${p.c})`}`).join('')})`, k: 'num' };
+      }
+      case '*': {
+        const parts = this.all(node, f);
+        if (parts.length === 0) return { c: 'R.times([])', k: 'any' };
+        if (parts.length === 1) return parts[0];
+        const pfx = (p: Code, i: number) => (node.args[i].t === 'lit' && typeof (node.args[i] as { v: unknown }).v === 'number' && !Object.is((node.args[i] as { v: unknown }).v, -0) ? p.c : `pf(${p.c})`);
+        let c = `(${pfx(parts[0], 0)} * ${pfx(parts[1], 1)})`;
+        for (let i = 2; i < parts.length; i++) c = `(pf(${c}) * ${pfx(parts[i], i)})`;
+        return { c, k: 'num' };
+      }
+      case '-': {
+        if (node.args.length === 1) return { c: `(-${this.gen(node.args[0], f).c})`, k: 'num' };
+        const { a, extra } = this.args(node, f, 2);
+        const definite = node.args[1] && (node.args[1].t === 'lit' ? node.args[1].v !== undefined : a[1].k !== 'any');
+        return { c: this.wrap(extra, definite ? `(${a[0].c} - ${a[1].c})` : `R.minus(${a[0].c}, ${a[1].c})`), k: 'num' };
+      }
+      case 'min': case 'max': {
+        const parts = this.all(node, f);
+        return { c: `${op === 'min' ? 'mmin' : 'mmax'}(${parts.map((p) => p.c).join(', ')})`, k: 'num' };
+      }
+      case 'merge':
+        return { c: `R.merge([${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
+      case 'missing':
+        return { c: `R.missing(d, [${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
+      case 'missing_some': {
+        const { a, extra } = this.args(node, f, 2);
+        return { c: this.wrap(extra, `R.missingSome(d, ${a[0].c}, ${a[1].c})`), k: 'any' };
+      }
+      case 'days_since': case 'days_until': {
+        const { a, extra } = this.args(node, f, 1);
+        return { c: this.wrap(extra, `R.${op === 'days_since' ? 'daysSinceOp' : 'daysUntilOp'}(d, ${a[0].c}, now)`), k: 'any' };
+      }
+      case 'map': case 'filter': case 'all': case 'none': case 'some': case 'reduce': {
+        const list = node.args[0] ? this.gen(node.args[0], f).c : '(void 0)';
+        const inner = this.innerFn(node.args[1] ?? { t: 'lit', v: undefined });
+        if (op === 'reduce') {
+          const init = node.args.length > 2 ? this.gen(node.args[2], f).c : 'null';
+          return { c: `R.reduceOp(${list}, ${inner}, ${init}, now)`, k: 'any' };
+        }
+        return { c: `R.${op}Op(${list}, ${inner}, now)`, k: BOOLEAN_OPERATORS.has(op) ? 'bool' : 'any' };
+      }
+    }
+    throw new Error(`no code template for operator ${JSON.stringify(op)}`);
+  }
+
+  /** The per-item rule of map/filter/reduce/all/none/some, as a function of (item, now). */
+  innerFn(node: Node): string {
+    const f = new FnBuilder();
+    const body = this.gen(node, f).c;
+    const name = `f${this.fns.length}`;
+    this.fns.push(`function ${name}(d, now) { ${f.decl()} return ${body}; }`);
+    return name;
+  }
+}
+
+function isPrimitive(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** Generates the source of a rule (exported for tests and debugging). */
+export function generateSource(node: Node): { source: string; consts: unknown[] } {
+  const g = new Generator();
+  const f = new FnBuilder();
+  const body = g.gen(node, f).c;
+  const source = [
+    '"use strict";',
+    'const H = Object.prototype.hasOwnProperty, pf = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    ...g.fns,
+    `return function rule(d, now) { ${f.decl()} return ${body}; };`,
+  ].join('\n');
+  return { source, consts: g.consts };
+}
+
+export function compileWithCodegen(node: Node): CompiledRule {
+  const { source, consts } = generateSource(node);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function('R', 'K', source) as (r: typeof R, k: unknown[]) => CompiledRule;
+  return factory(R, consts);
+}
+
+/** False where a Content-Security-Policy forbids building code at run time. */
+export function codegenAvailable(): boolean {
+  try {
+    return new Function('return 1')() === 1;
+  } catch {
+    return false;
+  }
+}
