@@ -1,0 +1,555 @@
+/**
+ * /api/definitions...: the library of drafts (files in playbooks/) and published versions.
+ * Viewers read; authors save, create, duplicate and archive; publishers publish.
+ */
+import { Router, type Request } from 'express';
+import type { ServerContext, AuthedUser } from '../context.js';
+import type { Definition } from '../../engine/schema/definitions.js';
+import type { Account } from '../../engine/types.js';
+import { HttpError, notFound, conflict, badRequest } from '../http/errors.js';
+import { assertValid } from '../http/validate.js';
+import { buildLibraryInput, getArchived, setArchived, touchLibrary, problemsOf, hashOf } from '../library.js';
+import { compileLibrary, formatDefinition, migrateInstances, simulate, type Problem } from '../definitions/engine.js';
+import { triggerSummary } from '../definitions/summary.js';
+import { diffDefinitions } from '../definitions/diff.js';
+import {
+  BLANK_SAMPLES, allInstances, blankDefinition, checkDefinition, checkDraftText, counts, draftHash, files,
+  formatOrReject, latestVersion, requireDefinition, requireSafeId, type ParsedDraft,
+} from '../definitions/service.js';
+
+const KIND_ORDER: Record<string, number> = { fields: 0, scorecard: 1, journey: 2, playbook: 3 };
+const PREVIEW_MAX_ACCOUNTS = 5000;
+
+const definitionBody = {
+  type: 'object', required: ['definition'], additionalProperties: false,
+  properties: { definition: { type: 'object' } },
+};
+const createBody = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    definition: { type: 'object' },
+    from: { type: 'string', minLength: 1, maxLength: 80 },
+    id: { type: 'string', minLength: 1, maxLength: 80 },
+    name: { type: 'string', minLength: 1, maxLength: 500 },
+  },
+};
+const duplicateBody = {
+  type: 'object', required: ['newId'], additionalProperties: false,
+  properties: { newId: { type: 'string', minLength: 1, maxLength: 80 }, name: { type: 'string', minLength: 1, maxLength: 500 } },
+};
+const publishBody = {
+  type: 'object', required: ['message'], additionalProperties: false,
+  properties: {
+    message: { type: 'string', minLength: 1, maxLength: 2000 },
+    migrate: {
+      type: 'object', required: ['nodeMap'], additionalProperties: false,
+      properties: { nodeMap: { type: 'object', additionalProperties: { type: 'string', minLength: 1, maxLength: 80 } } },
+    },
+  },
+};
+const previewBody = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    definition: { type: 'object' },
+    accountIds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 200 }, minItems: 1, maxItems: PREVIEW_MAX_ACCOUNTS },
+    days: { type: 'integer', minimum: 1, maximum: 365 },
+  },
+};
+
+function user(res: { locals: Record<string, unknown> }): AuthedUser {
+  return res.locals.user as AuthedUser;
+}
+
+function problems422(message: string, problems: Problem[]): HttpError {
+  const errors = problems.filter((p) => p.severity === 'error');
+  return new HttpError(422, message, errors.map((p) => ({ path: p.path || '/', message: p.message })), { problems });
+}
+
+function param(req: Request, name: string): string {
+  return requireSafeId(req.params[name], name);
+}
+
+export function definitionsRouter(ctx: ServerContext): Router {
+  const r = Router();
+  const viewer = ctx.requireRole('viewer');
+  const author = ctx.requireRole('author');
+  const publisher = ctx.requireRole('publisher');
+  const drafts = files(ctx);
+
+  /** The draft file (active or archived) parsed and checked, or null. */
+  async function loadDraft(id: string): Promise<ParsedDraft | null> {
+    const f = await drafts.find(id);
+    return f ? checkDraftText(ctx, f) : null;
+  }
+
+  async function describe(id: string) {
+    const [draft, live, archived] = await Promise.all([loadDraft(id), latestVersion(ctx, id), getArchived(ctx.store)]);
+    if (!draft && !live) throw notFound(`No definition "${id}" (no playbooks/${id}.json and no published version)`);
+    const definition = draft ? draft.definition : live!.content;
+    const problems = draft ? draft.problems : [];
+    const hash = draft ? await draftHash(draft) : live!.hash;
+    return {
+      id,
+      file: draft?.file.file ?? null,
+      definition,
+      /** The file as it is on disk (useful when it does not parse). */
+      text: draft ? draft.file.text : formatDefinition(live!.content),
+      problems,
+      liveVersion: live?.version ?? null,
+      liveHash: live?.hash ?? null,
+      draftChanged: live ? hash !== live.hash : true,
+      updatedAt: draft?.file.mtime ?? live!.publishedAt,
+      archived: archived.has(id) || Boolean(draft?.file.archived),
+    };
+  }
+
+  // ---------- list ----------
+  r.get('/definitions', viewer, async (_req, res) => {
+    const [fileList, latest, archived] = await Promise.all([drafts.list(), ctx.store.latestVersions(), getArchived(ctx.store)]);
+    const live = new Map(latest.map((v) => [v.definitionId, v]));
+    const input = ctx.library.currentInput();
+    const sctx = { fields: input.fields.fields, journeys: input.journeys.map((j) => j.def) };
+    const items = [];
+    const seen = new Set<string>();
+    for (const f of fileList) {
+      if (seen.has(f.id)) continue; // an active file shadows an archived copy
+      seen.add(f.id);
+      const d = checkDraftText(ctx, f);
+      const v = live.get(f.id);
+      const def = d.definition;
+      items.push({
+        id: f.id,
+        file: f.file,
+        kind: def?.kind ?? rawKind(f.text),
+        name: def?.name ?? f.id,
+        triggerSummary: def ? triggerSummary(def, sctx) : 'The file cannot be read: fix the problems listed',
+        status: v ? 'live' : 'draft',
+        liveVersion: v?.version ?? null,
+        draftChanged: v ? (await draftHash(d)) !== v.hash : true,
+        updatedAt: f.mtime,
+        publishedAt: v?.publishedAt ?? null,
+        problems: counts(d.problems),
+        archived: f.archived || archived.has(f.id),
+      });
+    }
+    // Published definitions whose file was deleted still run: list them too.
+    for (const v of latest) {
+      if (seen.has(v.definitionId)) continue;
+      items.push({
+        id: v.definitionId, file: null, kind: v.kind, name: v.content.name, triggerSummary: triggerSummary(v.content, sctx),
+        status: 'live', liveVersion: v.version, draftChanged: false, updatedAt: v.publishedAt, publishedAt: v.publishedAt,
+        problems: { errors: 0, warnings: 0 }, archived: archived.has(v.definitionId),
+      });
+    }
+    items.sort((a, b) => Number(a.archived) - Number(b.archived) || (KIND_ORDER[a.kind ?? ''] ?? 9) - (KIND_ORDER[b.kind ?? ''] ?? 9) || a.name.localeCompare(b.name));
+    res.json({ items });
+  });
+
+  // ---------- read ----------
+  r.get('/definitions/:id', viewer, async (req, res) => {
+    res.json(await describe(param(req, 'id')));
+  });
+
+  // ---------- validate ----------
+  r.post('/validate', viewer, async (req, res) => {
+    const body = assertValid<{ definition: unknown }>(definitionBody, req.body);
+    res.json({ problems: checkDefinition(ctx, body.definition) });
+  });
+
+  // ---------- save draft ----------
+  r.put('/definitions/:id', author, async (req, res) => {
+    const id = param(req, 'id');
+    const body = assertValid<{ definition: unknown }>(definitionBody, req.body);
+    const def = requireDefinition(body.definition, id);
+    if (!(await drafts.read(id)) && (await drafts.read(id, true))) throw conflict(`"${id}" is archived; duplicate it to work on a copy`);
+    const text = formatOrReject(def);
+    await drafts.write(id, text);
+    res.json(await describe(id));
+  });
+
+  // ---------- create ----------
+  r.post('/definitions', author, async (req, res) => {
+    const body = assertValid<{ definition?: unknown; from?: string; id?: string; name?: string }>(createBody, req.body ?? {});
+    let def: Definition;
+    if (body.definition !== undefined) {
+      if (body.from !== undefined) throw badRequest('Give either definition or from, not both');
+      def = requireDefinition(body.definition);
+      if (body.id !== undefined || body.name !== undefined) def = { ...def, ...(body.id ? { id: body.id } : {}), ...(body.name ? { name: body.name } : {}) } as Definition;
+    } else {
+      const from = body.from ?? 'blank-playbook';
+      const id = requireSafeId(body.id, 'id');
+      const name = body.name ?? titleFromId(id);
+      if (BLANK_SAMPLES[from]) def = blankDefinition(BLANK_SAMPLES[from], id, name);
+      else {
+        requireSafeId(from, 'from');
+        const src = await describe(from).catch(() => null);
+        if (!src || !src.definition) throw notFound(`No sample or definition "${from}" to start from (blank samples: ${Object.keys(BLANK_SAMPLES).join(', ')})`);
+        def = { ...src.definition, id, name } as Definition;
+      }
+    }
+    requireSafeId(def.id, 'definition/id');
+    await assertFree(def.id);
+    await drafts.write(def.id, formatOrReject(def));
+    res.status(201).json(await describe(def.id));
+  });
+
+  async function assertFree(id: string): Promise<void> {
+    if ((await drafts.find(id)) || (await ctx.store.listVersions(id)).length > 0) {
+      throw conflict(`A definition with id "${id}" already exists; choose another id`);
+    }
+  }
+
+  // ---------- duplicate ----------
+  r.post('/definitions/:id/duplicate', author, async (req, res) => {
+    const id = param(req, 'id');
+    const body = assertValid<{ newId: string; name?: string }>(duplicateBody, req.body);
+    const newId = requireSafeId(body.newId, 'newId');
+    const src = await describe(id);
+    if (!src.definition) throw new HttpError(422, `"${id}" cannot be read, so it cannot be duplicated: fix its problems first`);
+    await assertFree(newId);
+    const def = { ...src.definition, id: newId, name: body.name ?? `${src.definition.name} (copy)` } as Definition;
+    await drafts.write(newId, formatDefinition(def));
+    res.status(201).json(await describe(newId));
+  });
+
+  // ---------- archive ----------
+  r.post('/definitions/:id/archive', author, async (req, res) => {
+    const id = param(req, 'id');
+    const cur = await describe(id);
+    if (cur.archived) throw conflict(`"${id}" is already archived`);
+    const kind = cur.definition?.kind;
+    if (kind === 'fields') throw badRequest('The data dictionary cannot be archived: every definition reads it');
+    const archived = await getArchived(ctx.store);
+    if (cur.liveVersion !== null) {
+      archived.add(id);
+      // Leaving out a journey or scorecard must not break what references it.
+      try {
+        compileLibrary(await buildLibraryInputWithArchived(id));
+      } catch (err) {
+        throw new HttpError(409, `"${id}" is used by other live definitions; change them first`, problemsOf(err).filter((p) => p.severity === 'error').map((p) => ({ path: `${p.file ?? ''}${p.path}`, message: p.message })));
+      }
+      await setArchived(ctx.store, archived);
+      await touchLibrary(ctx.store, ctx.clock);
+      await ctx.library.reload();
+    }
+    if (await drafts.read(id)) await drafts.archive(id);
+    const active = kind === 'playbook' ? (await allInstances(ctx, id, 'active')).length : 0;
+    res.json({ id, archived: true, activeRuns: active, message: kind === 'playbook' ? `No new runs will start; ${active} running instance${active === 1 ? '' : 's'} will finish on their version` : 'Archived' });
+  });
+
+  async function buildLibraryInputWithArchived(id: string) {
+    // getArchived reads the store; simulate the new set by filtering the built input.
+    const input = await buildLibraryInput(ctx.store);
+    return {
+      ...input,
+      journeys: input.journeys.filter((j) => j.def.id !== id),
+      scorecards: input.scorecards.filter((s) => s.id !== id),
+      playbooks: input.playbooks.map((p) => (p.def.id === id ? { ...p, def: { ...p.def, trigger: { type: 'manual' as const } } } : p)),
+    };
+  }
+
+  // ---------- publish ----------
+  r.post('/definitions/:id/publish', publisher, async (req, res) => {
+    const id = param(req, 'id');
+    const body = assertValid<{ message: string; migrate?: { nodeMap: Record<string, string> } }>(publishBody, req.body);
+    const f = await drafts.read(id);
+    if (!f) {
+      if (await drafts.read(id, true)) throw conflict(`"${id}" is archived and cannot be published`);
+      throw notFound(`No draft playbooks/${id}.json to publish`);
+    }
+    const draft = checkDraftText(ctx, f);
+    const errors = draft.problems.filter((p) => p.severity === 'error');
+    if (!draft.definition || errors.length) {
+      throw problems422(`"${id}" has ${errors.length} problem${errors.length === 1 ? '' : 's'}; fix ${errors.length === 1 ? 'it' : 'them'} before publishing`, draft.problems);
+    }
+    const def = draft.definition;
+    const text = formatDefinition(def);
+    const hash = await hashOf(text);
+    const live = await latestVersion(ctx, id);
+    if (live && live.hash === hash) throw conflict(`Nothing to publish: the draft is the same as live version ${live.version}`);
+    const nextVersion = (live?.version ?? 0) + 1;
+
+    // The whole library must still compile with this version in it.
+    try {
+      compileLibrary(await buildLibraryInput(ctx.store, { override: def, overrideVersion: nextVersion }));
+    } catch (err) {
+      throw problems422(`"${id}" cannot go live with the rest of the library`, problemsOf(err));
+    }
+
+    // Migration is checked before anything is written, so a bad node map publishes nothing.
+    const nodeMap = body.migrate?.nodeMap;
+    let toMigrate: Awaited<ReturnType<typeof allInstances>> = [];
+    if (nodeMap) {
+      if (def.kind !== 'playbook') throw badRequest('Only playbook runs can be migrated', [{ path: '/migrate', message: `"${id}" is a ${def.kind}` }]);
+      const nodeIds = new Set(def.nodes.map((n) => n.id));
+      const bad: Problem[] = [];
+      for (const [from, to] of Object.entries(nodeMap)) {
+        if (!nodeIds.has(to)) bad.push({ path: `/migrate/nodeMap/${from}`, severity: 'error', message: `node "${to}" does not exist in the new version` });
+      }
+      toMigrate = (await allInstances(ctx, id, 'active')).filter((i) => i.version < nextVersion);
+      for (const inst of toMigrate) {
+        const at = inst.nodeId;
+        if (at && !nodeMap[at] && !nodeIds.has(at)) {
+          bad.push({ path: `/migrate/nodeMap/${at}`, severity: 'error', message: `runs are waiting at node "${at}", which the new version does not have: map it to a node of the new version` });
+        }
+      }
+      const dry = migrateInstances(toMigrate, nextVersion, nodeMap);
+      for (const m of dry.problems) bad.push({ path: '/migrate', severity: 'error', message: m });
+      if (bad.length) throw problems422('The runs cannot be migrated with this node map; nothing was published', dedupeProblems(bad));
+    }
+
+    const now = ctx.clock.now().toISOString();
+    const v = await ctx.store.publishVersion({ definitionId: id, kind: def.kind, content: def, hash, author: user(res).id, message: body.message, publishedAt: now });
+    let migrated = 0;
+    if (nodeMap && toMigrate.length) {
+      const { migrated: moved } = migrateInstances(toMigrate, v.version, nodeMap);
+      await ctx.store.saveInstances(moved);
+      migrated = moved.length;
+    }
+    await touchLibrary(ctx.store, ctx.clock);
+    await ctx.library.reload();
+    // Every account is looked at again under the new version (new triggers, changed stages).
+    await ctx.store.markDue(now);
+    ctx.kickWorker();
+
+    const active = def.kind === 'playbook' ? await allInstances(ctx, id, 'active') : [];
+    const onNew = new Set(active.filter((i) => i.version === v.version).map((i) => i.accountId));
+    const onOlder = active.filter((i) => i.version !== v.version);
+    res.status(201).json({
+      id, version: v.version, publishedAt: v.publishedAt, hash: v.hash, author: v.author, message: v.message,
+      migrated,
+      accountsInLiveVersion: onNew.size,
+      runsOnOlderVersions: onOlder.length,
+      summary: def.kind === 'playbook'
+        ? `Version ${v.version} is live. ${onNew.size} account${onNew.size === 1 ? ' is' : 's are'} in it${migrated ? ` (${migrated} run${migrated === 1 ? '' : 's'} moved from older versions)` : ''}; ${onOlder.length} run${onOlder.length === 1 ? '' : 's'} stay on older versions.`
+        : `Version ${v.version} is live.`,
+    });
+  });
+
+  // ---------- versions ----------
+  r.get('/definitions/:id/versions', viewer, async (req, res) => {
+    const id = param(req, 'id');
+    const items = await ctx.store.listVersions(id);
+    if (items.length === 0 && !(await drafts.find(id))) throw notFound(`No definition "${id}"`);
+    // Newest first, as a history reads.
+    res.json({ items: [...items].sort((a, b) => b.version - a.version).map((v) => ({ version: v.version, author: v.author, message: v.message, publishedAt: v.publishedAt, hash: v.hash })) });
+  });
+
+  r.get('/definitions/:id/versions/:v', viewer, async (req, res) => {
+    const id = param(req, 'id');
+    const n = Number(req.params.v);
+    if (!Number.isInteger(n) || n < 1) throw badRequest('Invalid version', [{ path: '/v', message: 'must be a whole number from 1' }]);
+    const v = await ctx.store.getVersion(id, n);
+    if (!v) throw notFound(`"${id}" has no version ${n}`);
+    res.json({ ...v, text: formatDefinition(v.content) });
+  });
+
+  // ---------- diff ----------
+  r.get('/definitions/:id/diff', viewer, async (req, res) => {
+    const id = param(req, 'id');
+    const versions = await ctx.store.listVersions(id);
+    const newest = versions.reduce((m, v) => Math.max(m, v.version), 0);
+    const toRaw = String(req.query.to ?? 'draft');
+    const fromRaw = String(req.query.from ?? (toRaw === 'draft' ? newest : Math.max(0, Number(toRaw) - 1)));
+    const side = async (raw: string, name: string): Promise<{ def: Definition | null; text: string; label: string; ref: number | 'draft' }> => {
+      if (raw === 'draft') {
+        const d = await loadDraft(id);
+        if (!d) throw notFound(`"${id}" has no draft file`);
+        return { def: d.definition, text: d.definition ? formatDefinition(d.definition) : d.file.text, label: `draft ${d.file.file}`, ref: 'draft' };
+      }
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 0) throw badRequest('Invalid diff range', [{ path: `/${name}`, message: 'must be a version number or "draft"' }]);
+      if (n === 0) return { def: null, text: '', label: 'nothing (before version 1)', ref: 0 };
+      const v = await ctx.store.getVersion(id, n);
+      if (!v) throw notFound(`"${id}" has no version ${n}`);
+      return { def: v.content, text: formatDefinition(v.content), label: `version ${n}`, ref: n };
+    };
+    const a = await side(fromRaw, 'from');
+    const b = await side(toRaw, 'to');
+    res.json({ id, from: a.ref, to: b.ref, ...diffDefinitions(a.def, b.def, a.text, b.text, [a.label, b.label]) });
+  });
+
+  // ---------- runs ----------
+  r.get('/definitions/:id/runs', viewer, async (req, res) => {
+    const id = param(req, 'id');
+    const [active, incidents, versions] = await Promise.all([allInstances(ctx, id, 'active'), allInstances(ctx, id, 'incident'), ctx.store.listVersions(id)]);
+    if (versions.length === 0 && !(await drafts.find(id))) throw notFound(`No definition "${id}"`);
+    const byVersion = new Map<number, { version: number; active: number; incidents: number; nodes: Map<string, number> }>();
+    const bucket = (v: number) => {
+      let b = byVersion.get(v);
+      if (!b) byVersion.set(v, (b = { version: v, active: 0, incidents: 0, nodes: new Map() }));
+      return b;
+    };
+    for (const i of active) {
+      const b = bucket(i.version);
+      b.active++;
+      const node = i.nodeId ?? '(starting)';
+      b.nodes.set(node, (b.nodes.get(node) ?? 0) + 1);
+    }
+    for (const i of incidents) bucket(i.version).incidents++;
+    const labels = new Map<number, Map<string, string>>();
+    for (const v of byVersion.keys()) {
+      const full = await ctx.store.getVersion(id, v);
+      const m = new Map<string, string>();
+      if (full?.content.kind === 'playbook') for (const n of full.content.nodes) m.set(n.id, n.label ?? n.id);
+      labels.set(v, m);
+    }
+    const newest = versions.reduce((m, v) => Math.max(m, v.version), 0);
+    res.json({
+      id,
+      liveVersion: newest || null,
+      total: active.length,
+      incidents: incidents.length,
+      items: [...byVersion.values()].sort((a, b) => b.version - a.version).map((b) => ({
+        version: b.version,
+        live: b.version === newest,
+        active: b.active,
+        incidents: b.incidents,
+        nodes: [...b.nodes.entries()].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([nodeId, count]) => ({ nodeId, label: labels.get(b.version)?.get(nodeId) ?? nodeId, count })),
+      })),
+    });
+  });
+
+  // ---------- preview ----------
+  r.post('/definitions/:id/preview', viewer, async (req, res) => {
+    const id = param(req, 'id');
+    const body = assertValid<{ definition?: unknown; accountIds?: string[]; days?: number }>(previewBody, req.body ?? {});
+    const days = body.days ?? 90;
+    let def: Definition;
+    if (body.definition !== undefined) def = requireDefinition(body.definition, id);
+    else {
+      const d = await describe(id);
+      if (!d.definition) throw problems422(`"${id}" cannot be read; fix its problems to preview it`, d.problems);
+      def = d.definition;
+    }
+    const problems = checkDefinition(ctx, def, `${id}.json`);
+    if (problems.some((p) => p.severity === 'error')) throw problems422(`"${id}" has problems; fix them to preview it`, problems);
+
+    let lib;
+    try {
+      // A playbook is previewed alone (with the journeys and scorecards it reads), so the
+      // tasks and load shown are its own; other kinds with every live playbook.
+      lib = compileLibrary(await buildLibraryInput(ctx.store, { override: def, onlyPlaybook: def.kind === 'playbook' ? def.id : undefined }));
+    } catch (err) {
+      throw problems422(`"${id}" cannot be previewed with the rest of the library`, problemsOf(err));
+    }
+
+    const accounts = await previewAccounts(body.accountIds);
+    const users = await ctx.store.listUsers();
+    const names: Record<string, string> = {};
+    for (const u of users) names[u.id] = u.name;
+    const start = ctx.clock.now().toISOString();
+    const report = simulate(lib, { accounts, start, days, owners: names });
+    res.json({ id, kind: def.kind, start, days, accounts: accounts.length, ownerNames: names, ...report });
+  });
+
+  async function previewAccounts(ids: string[] | undefined): Promise<Account[]> {
+    if (ids) {
+      const unique = [...new Set(ids)];
+      const page = await ctx.store.listAccounts({ ids: unique }, { limit: unique.length, offset: 0 });
+      const found = new Set(page.items.map((a) => a.account.id));
+      const missing = unique.filter((x) => !found.has(x));
+      if (missing.length) throw notFound(`Unknown account${missing.length === 1 ? '' : 's'}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
+      return page.items.map((a) => a.account);
+    }
+    const out: Account[] = [];
+    const limit = 1000;
+    for (let offset = 0; ; offset += limit) {
+      const page = await ctx.store.listAccounts({}, { limit, offset });
+      out.push(...page.items.map((a) => a.account));
+      if (page.items.length < limit || out.length >= PREVIEW_MAX_ACCOUNTS) break;
+    }
+    return out.slice(0, PREVIEW_MAX_ACCOUNTS);
+  }
+
+  return r;
+}
+
+function dedupeProblems(ps: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => (seen.has(p.path + p.message) ? false : (seen.add(p.path + p.message), true)));
+}
+
+function rawKind(text: string): string | null {
+  try {
+    const k = (JSON.parse(text) as { kind?: unknown }).kind;
+    return typeof k === 'string' ? k : null;
+  } catch {
+    return null;
+  }
+}
+
+function titleFromId(id: string): string {
+  const s = id.replace(/[-_]+/g, ' ').trim();
+  return s ? s[0].toUpperCase() + s.slice(1) : id;
+}
+
+// ---------- OpenAPI (merged into /api/openapi.json by server/openapi.ts) ----------
+
+const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const json = (description: string, schema: object = { type: 'object' }) => ({ description, content: { 'application/json': { schema } } });
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' }, description: 'Definition id (the file name without .json)' };
+const body = (schema: object) => ({ required: true, content: { 'application/json': { schema } } });
+const common = { '401': err('Not signed in'), '403': err('Missing role') };
+
+export const definitionsOpenApi: Record<string, object> = {
+  '/api/definitions': {
+    get: {
+      tags: ['definitions'], summary: 'The library: every file in playbooks/ with kind, trigger, live/draft state and problem counts (viewer)',
+      responses: { '200': json('Definitions', { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: {
+        id: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' }, triggerSummary: { type: 'string' },
+        status: { enum: ['draft', 'live'] }, liveVersion: { type: ['integer', 'null'] }, draftChanged: { type: 'boolean' },
+        updatedAt: { type: 'string', format: 'date-time' }, problems: { type: 'object', properties: { errors: { type: 'integer' }, warnings: { type: 'integer' } } }, archived: { type: 'boolean' },
+      } } } } }), ...common },
+    },
+    post: {
+      tags: ['definitions'], summary: 'Create a draft (author): { definition } or { from: "blank-playbook" | "blank-journey" | "blank-scorecard" | <existing id>, id, name }',
+      requestBody: body(createBody), responses: { '201': json('The new draft'), '400': err('Invalid body'), '404': err('Unknown sample'), '409': err('Id taken'), ...common },
+    },
+  },
+  '/api/definitions/{id}': {
+    get: { tags: ['definitions'], summary: 'A definition: draft, problems, live version, draftChanged (viewer)', parameters: [idParam], responses: { '200': json('The definition'), '404': err('Unknown'), ...common } },
+    put: {
+      tags: ['definitions'], summary: 'Save the draft to playbooks/<id>.json with stable formatting (author); saved even with problems, which are returned',
+      parameters: [idParam], requestBody: body(definitionBody), responses: { '200': json('Saved, with problems'), '400': err('Not a definition or id mismatch'), '409': err('Archived'), ...common },
+    },
+  },
+  '/api/validate': {
+    post: { tags: ['definitions'], summary: 'Check a definition against the live library (viewer)', requestBody: body(definitionBody), responses: { '200': json('Problems', { type: 'object', properties: { problems: { type: 'array' } } }), ...common } },
+  },
+  '/api/definitions/{id}/duplicate': {
+    post: { tags: ['definitions'], summary: 'Copy a definition under a new id (author)', parameters: [idParam], requestBody: body(duplicateBody), responses: { '201': json('The copy'), '409': err('Id taken'), ...common } },
+  },
+  '/api/definitions/{id}/archive': {
+    post: { tags: ['definitions'], summary: 'Move the file to playbooks/archive/ and stop new runs; versions and running instances are kept (author)', parameters: [idParam], responses: { '200': json('Archived'), '409': err('Already archived or still referenced'), ...common } },
+  },
+  '/api/definitions/{id}/publish': {
+    post: {
+      tags: ['definitions'], summary: 'Publish the draft as a new immutable version (publisher); running instances stay on their version unless migrate.nodeMap moves them',
+      parameters: [idParam], requestBody: body(publishBody),
+      responses: { '201': json('The new version', { type: 'object', properties: { version: { type: 'integer' }, migrated: { type: 'integer' }, accountsInLiveVersion: { type: 'integer' }, runsOnOlderVersions: { type: 'integer' } } }), '409': err('No changes or archived'), '422': err('The draft has problems (error.problems lists them)'), ...common },
+    },
+  },
+  '/api/definitions/{id}/versions': {
+    get: { tags: ['definitions'], summary: 'Published versions, newest first (viewer)', parameters: [idParam], responses: { '200': json('Versions'), '404': err('Unknown'), ...common } },
+  },
+  '/api/definitions/{id}/versions/{v}': {
+    get: { tags: ['definitions'], summary: 'One published version with its formatted text (viewer)', parameters: [idParam, { name: 'v', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }], responses: { '200': json('The version'), '404': err('Unknown'), ...common } },
+  },
+  '/api/definitions/{id}/diff': {
+    get: {
+      tags: ['definitions'], summary: 'Diff two versions, or a version and the draft: nodes/edges added, removed, changed by id, and a unified text diff (viewer)',
+      parameters: [idParam, { name: 'from', in: 'query', schema: { type: 'string' }, description: 'Version number, 0 for nothing, or "draft"; default: the live version' }, { name: 'to', in: 'query', schema: { type: 'string' }, description: 'Version number or "draft" (default)' }],
+      responses: { '200': json('The diff'), '404': err('Unknown version'), ...common },
+    },
+  },
+  '/api/definitions/{id}/runs': {
+    get: { tags: ['definitions'], summary: 'Active runs per version and node (viewer)', parameters: [idParam], responses: { '200': json('Runs'), ...common } },
+  },
+  '/api/definitions/{id}/preview': {
+    post: {
+      tags: ['definitions'], summary: 'Simulate the draft (or the given definition) over chosen accounts or the whole book for N days (default 90, max 365): paths, entries per node, tasks, forecast per owner per week (viewer)',
+      parameters: [idParam], requestBody: body(previewBody), responses: { '200': json('SimulationReport'), '404': err('Unknown account'), '422': err('The definition has problems'), ...common },
+    },
+  },
+};
