@@ -1,0 +1,69 @@
+/**
+ * Health from a scorecard: each measure's value gets a colour from its direction and
+ * thresholds (with per-tier overrides); the score is the weighted mean of green 100,
+ * yellow 50, red 0 over the measures that have a value; the colour comes from the bands.
+ */
+import type { HealthColor } from '../schema/definitions.js';
+import type { Health, MeasureResult } from '../types.js';
+import type { CompiledScorecard } from '../runtime/compile.js';
+import type { ConditionData } from '../runtime/deps.js';
+
+const POINTS: Record<HealthColor, number> = { green: 100, yellow: 50, red: 0 };
+
+export function measureColor(value: number, direction: 'higher-is-better' | 'lower-is-better', t: { green: number; yellow: number }): HealthColor {
+  if (direction === 'higher-is-better') return value >= t.green ? 'green' : value >= t.yellow ? 'yellow' : 'red';
+  return value <= t.green ? 'green' : value <= t.yellow ? 'yellow' : 'red';
+}
+
+function toNumber(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return null;
+}
+
+/** Scores one account; null when no measure has a value (nothing to say about its health). */
+export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string): Health | null {
+  const override = typeof tier === 'string' ? sc.def.tiers?.[tier] : undefined;
+  const measures: Record<string, MeasureResult> = {};
+  let sum = 0;
+  let weights = 0;
+  for (const m of sc.measures) {
+    const mo = override?.measures?.[m.id];
+    const weight = mo?.weight ?? m.weight;
+    let value: number | null;
+    try {
+      value = toNumber(m.value(data, nowMs));
+    } catch {
+      value = null;
+    }
+    const color = value === null ? null : measureColor(value, m.direction, mo?.thresholds ?? m.thresholds);
+    measures[m.id] = { name: m.name, value, color, weight };
+    if (color !== null && weight > 0) {
+      sum += weight * POINTS[color];
+      weights += weight;
+    }
+  }
+  if (weights === 0) return null;
+  const score = Math.round(sum / weights);
+  const bands = override?.bands ?? sc.def.bands;
+  const color: HealthColor = score >= bands.green ? 'green' : score >= bands.yellow ? 'yellow' : 'red';
+  return { scorecardId: sc.id, score, color, measures, at };
+}
+
+/** Same score, colour and measures (the time it was computed aside). */
+export function sameHealth(a: Health | null, b: Health | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.score !== b.score || a.color !== b.color || a.scorecardId !== b.scorecardId) return false;
+  const ka = Object.keys(a.measures);
+  if (ka.length !== Object.keys(b.measures).length) return false;
+  for (const k of ka) {
+    const x = a.measures[k];
+    const y = b.measures[k];
+    if (!y || x.value !== y.value || x.color !== y.color || x.weight !== y.weight) return false;
+  }
+  return true;
+}

@@ -1,0 +1,237 @@
+/**
+ * The working memory of one evaluation. Inputs are never mutated: the account, state maps
+ * and instances are copied on first write, so an evaluation that changes nothing allocates
+ * little. The condition data is built once and rebuilt only after something it shows changed.
+ */
+import type {
+  Account, AccountEvent, AccountState, Effect, Health, Instance, JourneyPosition, Task, TimelineEntry,
+} from '../types.js';
+import type { CompiledLibrary } from './compile.js';
+import { buildConditionData, type ConditionData } from './deps.js';
+import { timelineId } from '../ids.js';
+
+export const DAY_MS = 86_400_000;
+/** Guard against runaway graphs (validation forbids loops without waits). */
+export const MAX_NODE_VISITS = 1000;
+
+type Runs = AccountState['runs'];
+type Triggers = AccountState['triggers'];
+
+export interface PendingStageTrigger {
+  journeyId: string;
+  stageId: string;
+  on: 'entered' | 'left';
+  occurrence: string;
+}
+
+export class EvalContext {
+  readonly lib: CompiledLibrary;
+  readonly now: string;
+  readonly nowMs: number;
+  readonly accountId: string;
+  readonly event: AccountEvent | undefined;
+
+  account: Account;
+  /** Raw fields plus derived fields (its own object only when derived fields exist). */
+  fields: Record<string, unknown>;
+  health: Health | null;
+  journeys: Record<string, JourneyPosition>;
+  triggers: Triggers;
+  runs: Runs;
+
+  /** Active instances from the input plus those started now, by id. */
+  readonly instances = new Map<string, Instance>();
+  /** Ids of instances created or changed, in order. */
+  readonly changed = new Set<string>();
+  /** Tasks known to this evaluation, by id (input tasks, then created ones). */
+  readonly tasks = new Map<string, Task>();
+  readonly effects: Effect[] = [];
+  pendingStage: PendingStageTrigger[] = [];
+  visits = 0;
+
+  private ownJourneys = false;
+  private ownTriggers = false;
+  private ownRuns = false;
+  private ownTags = false;
+  private ownFlags = false;
+  private data: ConditionData | null = null;
+
+  constructor(lib: CompiledLibrary, account: Account, state: AccountState | null, now: string, event: AccountEvent | undefined) {
+    this.lib = lib;
+    this.now = now;
+    this.nowMs = Date.parse(now);
+    if (!Number.isFinite(this.nowMs)) throw new Error(`evaluate: now must be an ISO-8601 time, got ${JSON.stringify(now)}`);
+    this.accountId = account.id;
+    this.event = event;
+    this.account = account;
+    this.fields = account.fields;
+    this.health = state?.health ?? null;
+    this.journeys = state?.journeys ?? {};
+    this.triggers = state?.triggers ?? {};
+    this.runs = state?.runs ?? {};
+  }
+
+  // ----- condition data -----
+
+  conditionData(): ConditionData {
+    if (this.data === null) {
+      let journey: Record<string, { stage: string; daysInStage: number }> | undefined;
+      for (const id in this.journeys) {
+        const p = this.journeys[id];
+        journey ??= {};
+        journey[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - Date.parse(p.enteredAt)) / DAY_MS)) };
+      }
+      this.data = buildConditionData({
+        fields: this.fields, tags: this.account.tags, flags: this.account.flags, health: this.health, journey, event: this.event,
+      });
+    }
+    return this.data;
+  }
+
+  invalidate(): void {
+    this.data = null;
+  }
+
+  /** The value a rule's variable path reads, for reasons and path details. */
+  readVar(path: string): unknown {
+    const dot = path.indexOf('.');
+    const head = dot < 0 ? path : path.slice(0, dot);
+    const rest = dot < 0 ? '' : path.slice(dot + 1);
+    switch (head) {
+      case 'tags':
+        return rest ? undefined : this.account.tags;
+      case 'flags':
+        return rest ? (this.account.flags[rest] ?? false) : this.account.flags;
+      case 'health': {
+        const h = this.health;
+        if (!h) return null;
+        if (rest === 'score') return h.score;
+        if (rest === 'color') return h.color;
+        const m = /^measures\.([^.]+)\.(value|color)$/.exec(rest);
+        return m ? (h.measures[m[1]]?.[m[2] as 'value' | 'color'] ?? null) : undefined;
+      }
+      case 'journey': {
+        const m = /^([^.]+)\.(stage|daysInStage)$/.exec(rest);
+        if (!m) return undefined;
+        const p = this.journeys[m[1]];
+        if (!p) return null;
+        return m[2] === 'stage' ? p.stage : Math.max(0, Math.floor((this.nowMs - Date.parse(p.enteredAt)) / DAY_MS));
+      }
+      case 'event': {
+        if (!this.event) return undefined;
+        if (rest === 'type') return this.event.type;
+        if (rest === 'id') return this.event.id;
+        if (rest.startsWith('data.')) return this.event.data?.[rest.slice(5)];
+        return undefined;
+      }
+      default:
+        return Object.prototype.hasOwnProperty.call(this.fields, path) ? this.fields[path] : null;
+    }
+  }
+
+  valuesOf(vars: readonly string[], into: Record<string, unknown> = {}): Record<string, unknown> {
+    for (const v of vars) {
+      const x = this.readVar(v);
+      if (x !== undefined) into[v] = x;
+    }
+    return into;
+  }
+
+  // ----- copy-on-write state -----
+
+  setJourney(id: string, pos: JourneyPosition): void {
+    if (!this.ownJourneys) {
+      this.journeys = { ...this.journeys };
+      this.ownJourneys = true;
+    }
+    this.journeys[id] = pos;
+    this.invalidate();
+  }
+
+  setTrigger(key: string, value: { lastTrue?: boolean; lastSlot?: number }): void {
+    if (!this.ownTriggers) {
+      this.triggers = { ...this.triggers };
+      this.ownTriggers = true;
+    }
+    this.triggers[key] = value;
+  }
+
+  deleteTrigger(key: string): void {
+    if (!this.ownTriggers) {
+      this.triggers = { ...this.triggers };
+      this.ownTriggers = true;
+    }
+    delete this.triggers[key];
+  }
+
+  run(playbookId: string): Runs[string] | undefined {
+    return this.runs[playbookId];
+  }
+
+  setRun(playbookId: string, value: Runs[string]): void {
+    if (!this.ownRuns) {
+      this.runs = { ...this.runs };
+      this.ownRuns = true;
+    }
+    this.runs[playbookId] = value;
+  }
+
+  /** Returns a writable copy of the account (fields untouched). */
+  private writableAccount(): Account {
+    if (!this.ownTags && !this.ownFlags) this.account = { ...this.account };
+    return this.account;
+  }
+
+  setTags(tags: string[]): void {
+    this.writableAccount().tags = tags;
+    this.ownTags = true;
+    this.invalidate();
+  }
+
+  setFlags(flags: Record<string, boolean>): void {
+    this.writableAccount().flags = flags;
+    this.ownFlags = true;
+    this.invalidate();
+  }
+
+  // ----- instances -----
+
+  isActive(instanceId: string | null | undefined): boolean {
+    return !!instanceId && this.instances.get(instanceId)?.status === 'active';
+  }
+
+  /** A writable copy of an instance, recorded as changed. */
+  mutable(inst: Instance): Instance {
+    if (this.changed.has(inst.id)) return inst;
+    const copy: Instance = { ...inst, tasks: { ...inst.tasks }, path: inst.path.slice() };
+    this.instances.set(copy.id, copy);
+    this.changed.add(copy.id);
+    return copy;
+  }
+
+  addInstance(inst: Instance): void {
+    this.instances.set(inst.id, inst);
+    this.changed.add(inst.id);
+  }
+
+  // ----- effects -----
+
+  timeline(kind: TimelineEntry['kind'], subtype: string, text: string, idParts: (string | number)[], data?: Record<string, unknown>): void {
+    const entry: TimelineEntry = { id: timelineId(this.accountId, kind, subtype, ...idParts), accountId: this.accountId, at: this.now, kind, subtype, text };
+    if (data) entry.data = data;
+    this.effects.push({ kind: 'timeline', entry });
+  }
+
+  /** The account-level state after this evaluation. */
+  state(): AccountState {
+    return { accountId: this.accountId, journeys: this.journeys, triggers: this.triggers, runs: this.runs, health: this.health, lastEvaluatedAt: this.now };
+  }
+}
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export function addDays(ms: number, days: number): number {
+  return ms + days * DAY_MS;
+}

@@ -1,0 +1,116 @@
+/**
+ * evaluate: one account, one moment. Pure and deterministic - the same inputs give
+ * byte-identical results. Order: (1) the event's field reducers, (2) derived fields and
+ * health, (3) journeys, (4) active runs (exit criteria, due waits) and closeWhen,
+ * (5) triggers, (6) when to look at the account again.
+ */
+import type { Account, EvaluationInput, EvaluationResult, Health } from '../types.js';
+import type { CompiledLibrary } from './compile.js';
+import { EvalContext, DAY_MS, isoDate } from './context.js';
+import { applyEvent } from '../events/apply.js';
+import { scoreHealth, sameHealth } from '../health/compute.js';
+import { buildConditionData } from './deps.js';
+import { runJourneys } from './journeys.js';
+import { resumeInstances, closeSatisfiedTasks } from './instances.js';
+import { runTriggers } from './triggers.js';
+import { holds } from './rules.js';
+
+/** Raw fields plus derived ones (a new object only when the dictionary has derived fields). */
+export function withDerived(lib: CompiledLibrary, account: Account, nowMs: number): Record<string, unknown> {
+  if (lib.derived.length === 0) return account.fields;
+  const fields: Record<string, unknown> = { ...account.fields };
+  for (const d of lib.derived) {
+    let v: unknown;
+    try {
+      v = d.run(buildConditionData({ fields, tags: account.tags, flags: account.flags }), nowMs);
+    } catch {
+      v = null;
+    }
+    fields[d.name] = v === undefined ? null : v;
+  }
+  return fields;
+}
+
+function healthOf(lib: CompiledLibrary, fields: Record<string, unknown>, account: Account, nowMs: number, at: string): Health | null {
+  const sc = lib.scorecard;
+  if (!sc) return null;
+  const data = buildConditionData({ fields, tags: account.tags, flags: account.flags });
+  return scoreHealth(sc, data, fields.tier, nowMs, at);
+}
+
+/** Health of an account now (derived fields included), or null without a scorecard or any measured value. */
+export function computeHealth(lib: CompiledLibrary, account: Account, nowIso: string): Health | null {
+  const nowMs = Date.parse(nowIso);
+  return healthOf(lib, withDerived(lib, account, nowMs), account, nowMs, nowIso);
+}
+
+function describeHealth(h: Health | null): string {
+  return h ? `${h.color} (${h.score})` : 'unknown';
+}
+
+export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
+  const event = input.event;
+  if (event && event.accountId !== input.account.id) {
+    throw new Error(`evaluate: event ${event.id} belongs to account ${event.accountId}, not ${input.account.id}`);
+  }
+  // (1) event reducers
+  const account = event ? applyEvent(input.account, event) : input.account;
+  const ctx = new EvalContext(lib, account, input.state, input.now, event);
+  for (const inst of input.instances) ctx.instances.set(inst.id, inst);
+  for (const t of input.tasks) ctx.tasks.set(t.id, t);
+
+  // (2) derived fields and health
+  ctx.fields = withDerived(lib, account, ctx.nowMs);
+  const previous = input.state?.health ?? null;
+  const health = healthOf(lib, ctx.fields, account, ctx.nowMs, input.now);
+  if (!sameHealth(previous, health)) {
+    ctx.health = health;
+    if (health && (previous === null || previous.score !== health.score || previous.color !== health.color)) {
+      ctx.effects.push({ kind: 'healthChanged', accountId: account.id, health, previous });
+      ctx.timeline('health', 'changed', `Health ${previous ? `changed from ${describeHealth(previous)} to` : 'is'} ${describeHealth(health)}`, [health.score, health.color, input.now], {
+        score: health.score, color: health.color, previousScore: previous?.score ?? null, previousColor: previous?.color ?? null,
+      });
+    }
+  }
+
+  // (3) journeys
+  runJourneys(ctx);
+
+  // (4) active runs, then tasks that close themselves
+  const active = input.instances.filter((i) => i.status === 'active').sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  resumeInstances(ctx, active);
+  closeSatisfiedTasks(ctx);
+
+  // (5) triggers
+  runTriggers(ctx, input.manual);
+
+  // (6) next wake
+  let next = Infinity;
+  for (const inst of ctx.instances.values()) {
+    if (inst.status === 'active' && inst.wakeAt) {
+      const t = Date.parse(inst.wakeAt);
+      if (t < next) next = t;
+    }
+  }
+  for (const pb of lib.starters.schedule) {
+    if (pb.trigger.type !== 'schedule') continue;
+    if (pb.audience && !holds(pb.audience, ctx.conditionData(), ctx.nowMs)) continue;
+    const period = pb.trigger.everyDays * DAY_MS;
+    const t = (Math.floor(ctx.nowMs / period) + 1) * period;
+    if (t < next) next = t;
+  }
+  if (lib.timeRelative) {
+    const midnight = (Math.floor(ctx.nowMs / DAY_MS) + 1) * DAY_MS;
+    if (midnight < next) next = midnight;
+  }
+
+  const instances = [];
+  for (const id of ctx.changed) instances.push(ctx.instances.get(id)!);
+  return {
+    account: ctx.account,
+    state: ctx.state(),
+    instances,
+    effects: ctx.effects,
+    nextWakeAt: next === Infinity ? null : isoDate(next),
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * Playbook runs: starting an instance, walking its graph node by node (each visit is a
+ * PathStep with the values it read), waiting, resuming when a wait is due, exit criteria.
+ * Waits are state-based: after downtime a due timer fires once, on the first evaluation after.
+ */
+import type { Wait } from '../schema/definitions.js';
+import type { Instance, PathStep, Reason } from '../types.js';
+import type { CompiledNode, CompiledPlaybook } from './compile.js';
+import { EvalContext, DAY_MS, MAX_NODE_VISITS, isoDate } from './context.js';
+import { holds } from './rules.js';
+import { createOrRefreshTask, closeTask } from './tasks.js';
+import { applyUpdate } from './journeys.js';
+import { instanceId as instanceIdFor, taskKey } from '../ids.js';
+
+const HOUR_MS = 3_600_000;
+
+function durationMs(d: { days?: number; hours?: number }): number {
+  return (d.days ?? 0) * DAY_MS + (d.hours ?? 0) * HOUR_MS;
+}
+
+function describeDuration(d: { days?: number; hours?: number }): string {
+  const parts: string[] = [];
+  if (d.days) parts.push(`${d.days} day${d.days === 1 ? '' : 's'}`);
+  if (d.hours) parts.push(`${d.hours} hour${d.hours === 1 ? '' : 's'}`);
+  return parts.join(' ') || '0 days';
+}
+
+function step(ctx: EvalContext, inst: Instance, nodeId: string, outcome: string, detail?: string, values?: Record<string, unknown>): void {
+  const s: PathStep = { nodeId, at: ctx.now, outcome };
+  if (detail !== undefined) s.detail = detail;
+  if (values && Object.keys(values).length) s.values = values;
+  inst.path.push(s);
+}
+
+export function endRun(ctx: EvalContext, inst: Instance, status: 'completed' | 'exited', reason: string): void {
+  inst.status = status;
+  inst.nodeId = null;
+  inst.wakeAt = null;
+  inst.waitStartedAt = null;
+  inst.endedAt = ctx.now;
+  inst.endReason = reason;
+  const r = ctx.run(inst.playbookId);
+  if (r) ctx.setRun(inst.playbookId, { ...r, lastEndedAt: ctx.now, activeInstanceId: r.activeInstanceId === inst.id ? null : r.activeInstanceId });
+  ctx.timeline('playbook', status, `Playbook ${inst.playbookId} ${status === 'completed' ? 'completed' : 'exited'}: ${reason}`, [inst.id, status], { instanceId: inst.id, playbookId: inst.playbookId });
+}
+
+function incident(ctx: EvalContext, inst: Instance, message: string): void {
+  inst.status = 'incident';
+  inst.wakeAt = null;
+  inst.incident = { message, at: ctx.now, attempts: (inst.incident?.attempts ?? 0) + 1 };
+  ctx.timeline('playbook', 'incident', `Playbook ${inst.playbookId} stopped: ${message}`, [inst.id, 'incident', ctx.now], { instanceId: inst.id, playbookId: inst.playbookId });
+}
+
+function reasonFallback(ctx: EvalContext, pb: CompiledPlaybook): string {
+  const t = pb.trigger;
+  switch (t.type) {
+    case 'condition':
+      return pb.triggerRule?.text ?? pb.def.name;
+    case 'event':
+      return `${t.eventType} received${pb.triggerRule ? `: ${pb.triggerRule.text}` : ''}`;
+    case 'stage': {
+      const j = ctx.lib.journeyById.get(t.journey);
+      const name = j?.stages.get(t.stage)?.def.name ?? t.stage;
+      return `${t.on === 'entered' ? 'Entered' : 'Left'} ${name}`;
+    }
+    case 'schedule':
+      return pb.triggerRule ? pb.triggerRule.text : `Every ${t.everyDays} days`;
+    case 'manual':
+      return `Started by hand: ${pb.def.name}`;
+  }
+}
+
+function taskReason(ctx: EvalContext, pb: CompiledPlaybook, nodeId: string, runValues: Record<string, unknown>): Reason {
+  const values: Record<string, unknown> = {};
+  if (pb.triggerRule) ctx.valuesOf(pb.triggerRule.vars, values);
+  for (const k of Object.keys(runValues)) if (!(k in values)) values[k] = runValues[k];
+  const r: Reason = { source: 'playbook', definitionId: pb.id, version: pb.version, nodeId, trigger: pb.triggerText, values, at: ctx.now };
+  if (pb.triggerRule) r.condition = pb.triggerRule.rule;
+  return r;
+}
+
+type WaitOutcome = { go: false } | { go: true; next: string | null; outcome: string; detail: string } | { end: string; go: false };
+
+function waitWake(ctx: EvalContext, wait: Wait, startedMs: number): { wakeMs: number | null; missing?: string; detail: string } {
+  switch (wait.type) {
+    case 'duration':
+      return { wakeMs: startedMs + durationMs(wait.duration), detail: `Wait ${describeDuration(wait.duration)}` };
+    case 'until-date': {
+      const label = ctx.lib.fieldByName.get(wait.field)?.label ?? wait.field;
+      const raw = ctx.fields[wait.field];
+      const t = typeof raw === 'string' || typeof raw === 'number' ? (typeof raw === 'number' ? raw : Date.parse(raw)) : NaN;
+      const rel = wait.offsetDays === 0 ? `on ${label}` : `${Math.abs(wait.offsetDays)} days ${wait.offsetDays < 0 ? 'before' : 'after'} ${label}`;
+      if (!Number.isFinite(t)) return { wakeMs: null, missing: `Cannot wait until ${rel}: the account has no ${label}`, detail: `Wait until ${rel}` };
+      return { wakeMs: t + wait.offsetDays * DAY_MS, detail: `Wait until ${rel} (${label} ${isoDate(t).slice(0, 10)})` };
+    }
+    case 'task-done':
+      return { wakeMs: startedMs + durationMs(wait.timeout), detail: `Wait for task ${wait.task} to be done, at most ${describeDuration(wait.timeout)}` };
+    case 'event':
+      return { wakeMs: startedMs + durationMs(wait.timeout), detail: `Wait for event ${wait.eventType}, at most ${describeDuration(wait.timeout)}` };
+  }
+}
+
+/** Is the wait at `node` over? `allowEvent` is false in the evaluation that entered the wait. */
+function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEvent: boolean): WaitOutcome {
+  if (node.def.kind !== 'wait') return { end: `node ${node.id} is not a wait`, go: false };
+  const wait = node.def.wait;
+  const started = Date.parse(inst.waitStartedAt ?? ctx.now);
+  const w = waitWake(ctx, wait, started);
+  if (w.missing) return { end: w.missing, go: false };
+  const wakeAt = isoDate(w.wakeMs!);
+  if (inst.wakeAt !== wakeAt) inst.wakeAt = wakeAt; // until-date follows the field if it changes
+  const due = ctx.nowMs >= w.wakeMs!;
+  switch (wait.type) {
+    case 'duration':
+    case 'until-date':
+      return due ? { go: true, next: node.next, outcome: 'wait over', detail: `${w.detail}: reached ${wakeAt}` } : { go: false };
+    case 'task-done': {
+      const tid = inst.tasks[wait.task];
+      const t = tid ? ctx.tasks.get(tid) : undefined;
+      if (t && t.status === 'done') return { go: true, next: node.next, outcome: 'task done', detail: `Task "${t.title}" was completed${t.completedAt ? ` at ${t.completedAt}` : ''}` };
+      if (due) return { go: true, next: node.timeout, outcome: 'timeout', detail: `Task ${t ? `"${t.title}"` : wait.task} not done by ${wakeAt}` };
+      return { go: false };
+    }
+    case 'event': {
+      const ev = ctx.event;
+      if (allowEvent && ev && ev.type === wait.eventType) {
+        const values = node.when ? ctx.valuesOf(node.when.vars) : {};
+        if (!node.when || holds(node.when, ctx.conditionData(), ctx.nowMs)) {
+          return { go: true, next: node.next, outcome: 'event received', detail: `${ev.type} received (${ev.id})${node.when ? `: ${node.when.text} ${JSON.stringify(values)}` : ''}` };
+        }
+      }
+      if (due) return { go: true, next: node.timeout, outcome: 'timeout', detail: `No ${wait.eventType} event by ${wakeAt}` };
+      return { go: false };
+    }
+  }
+}
+
+/** Walks the graph from `nodeId` until a wait that is not yet due, an end, or a dead end. */
+function runFrom(ctx: EvalContext, pb: CompiledPlaybook, inst: Instance, nodeId: string | null, runValues: Record<string, unknown>): void {
+  let cur = nodeId;
+  for (;;) {
+    if (cur === null) {
+      endRun(ctx, inst, 'completed', 'Reached the end of the playbook');
+      return;
+    }
+    if (++ctx.visits > MAX_NODE_VISITS) {
+      incident(ctx, inst, `More than ${MAX_NODE_VISITS} node visits in one evaluation (a loop without a wait?) at node ${cur}`);
+      return;
+    }
+    const node = pb.nodes.get(cur);
+    if (!node) {
+      incident(ctx, inst, `Node "${cur}" does not exist in ${pb.id} version ${pb.version}`);
+      return;
+    }
+    const def = node.def;
+    switch (def.kind) {
+      case 'condition': {
+        const rule = node.when!;
+        const values = ctx.valuesOf(rule.vars);
+        Object.assign(runValues, values);
+        const yes = holds(rule, ctx.conditionData(), ctx.nowMs);
+        step(ctx, inst, cur, yes ? 'yes' : 'no', `${def.label ?? rule.text}: ${yes ? 'yes' : 'no'}`, values);
+        cur = yes ? node.yes : node.no;
+        break;
+      }
+      case 'task': {
+        const key = taskKey(pb.id, pb.version, cur, ctx.accountId, inst.occurrence);
+        const type = def.task.type;
+        const out = createOrRefreshTask(ctx, node.task!, {
+          key, definitionId: pb.id, version: pb.version, nodeId: cur, instanceId: inst.id,
+          reason: taskReason(ctx, pb, cur, runValues),
+          fallbackReasonText: reasonFallback(ctx, pb),
+          sameKind: (t) => t.playbookId === pb.id && t.type === type && t.instanceId !== inst.id,
+        });
+        inst.tasks[cur] = out.taskId;
+        step(ctx, inst, cur, out.created ? 'task created' : 'open task refreshed', out.created ? `Created "${out.title}"` : `An open ${type} task of this playbook exists ("${out.title}"): refreshed instead of creating another`);
+        cur = node.next;
+        break;
+      }
+      case 'update': {
+        const changes = applyUpdate(ctx, def.update, {
+          source: 'playbook', definitionId: pb.id, version: pb.version, nodeId: cur, trigger: pb.triggerText,
+          values: { ...runValues }, reasonText: `Set by playbook ${pb.def.name}`,
+        });
+        step(ctx, inst, cur, 'account updated', changes.join('; ') || 'nothing to change');
+        cur = node.next;
+        break;
+      }
+      case 'wait': {
+        inst.nodeId = cur;
+        inst.waitStartedAt = ctx.now;
+        inst.wakeAt = null;
+        const w = waitWake(ctx, def.wait, ctx.nowMs);
+        if (w.missing) {
+          step(ctx, inst, cur, 'cannot wait', w.missing);
+          endRun(ctx, inst, 'completed', w.missing);
+          return;
+        }
+        const res = checkWait(ctx, inst, node, false);
+        if (!res.go) {
+          step(ctx, inst, cur, `waiting until ${inst.wakeAt}`, w.detail);
+          return;
+        }
+        step(ctx, inst, cur, (res as { outcome: string }).outcome, (res as { detail: string }).detail);
+        inst.nodeId = null;
+        inst.wakeAt = null;
+        inst.waitStartedAt = null;
+        cur = (res as { next: string | null }).next;
+        break;
+      }
+      case 'end':
+        step(ctx, inst, cur, 'end', def.label);
+        endRun(ctx, inst, 'completed', def.label ? `Reached end "${def.label}"` : 'Reached the end of the playbook');
+        return;
+    }
+  }
+}
+
+export interface StartInfo {
+  occurrence: string;
+  detail: string;
+  values: Record<string, unknown>;
+}
+
+/** Starts a run of the newest version of a playbook (re-entry already checked). */
+export function startRun(ctx: EvalContext, pb: CompiledPlaybook, info: StartInfo): Instance {
+  const inst: Instance = {
+    id: '', playbookId: pb.id, version: pb.version, accountId: ctx.accountId, occurrence: info.occurrence, status: 'active',
+    nodeId: null, wakeAt: null, waitStartedAt: null, startedAt: ctx.now, endedAt: null, endReason: null, tasks: {}, path: [], incident: null,
+  };
+  inst.id = instanceIdFor(pb.id, ctx.accountId, info.occurrence);
+  step(ctx, inst, 'trigger', 'started', info.detail, info.values);
+  ctx.addInstance(inst);
+  const r = ctx.run(pb.id);
+  ctx.setRun(pb.id, { count: (r?.count ?? 0) + 1, lastStartedAt: ctx.now, lastEndedAt: r?.lastEndedAt ?? null, activeInstanceId: inst.id });
+  ctx.timeline('playbook', 'started', `Playbook ${pb.def.name} started: ${info.detail}`, [inst.id, 'started'], { instanceId: inst.id, playbookId: pb.id, version: pb.version });
+  runFrom(ctx, pb, inst, pb.first, { ...info.values });
+  return inst;
+}
+
+/** Step 4: exit criteria, then due waits, for every active instance from the input. */
+export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
+  for (const original of active) {
+    if (original.status !== 'active') continue;
+    const pb = ctx.lib.playbooks.get(original.playbookId)?.versions.get(original.version);
+    if (!pb) {
+      incident(ctx, ctx.mutable(original), `Version ${original.version} of playbook ${original.playbookId} is not in the library`);
+      continue;
+    }
+    if (pb.exit) {
+      const values = ctx.valuesOf(pb.exit.rule.vars);
+      if (holds(pb.exit.rule, ctx.conditionData(), ctx.nowMs)) {
+        const inst = ctx.mutable(original);
+        step(ctx, inst, inst.nodeId ?? 'trigger', 'exited', `Exit criteria met: ${pb.exit.rule.text}`, values);
+        if (pb.exit.openTasks === 'close') {
+          for (const tid of Object.values(inst.tasks)) closeTask(ctx, tid, `Playbook ${pb.def.name} exited: ${pb.exit.rule.text}`);
+        }
+        endRun(ctx, inst, 'exited', `Exit criteria met: ${pb.exit.rule.text}`);
+        continue;
+      }
+    }
+    const node = original.nodeId ? pb.nodes.get(original.nodeId) : undefined;
+    if (!node) {
+      incident(ctx, ctx.mutable(original), `Waiting at node "${original.nodeId}", which is not in ${pb.id} version ${pb.version}`);
+      continue;
+    }
+    // Check on a throwaway view first so an instance that stays put is not copied.
+    const probe = { ...original };
+    const res = checkWait(ctx, probe, node, true);
+    if ('end' in res) {
+      const inst = ctx.mutable(original);
+      step(ctx, inst, node.id, 'cannot wait', res.end);
+      endRun(ctx, inst, 'completed', res.end);
+      continue;
+    }
+    if (!res.go) {
+      if (probe.wakeAt !== original.wakeAt) ctx.mutable(original).wakeAt = probe.wakeAt;
+      continue;
+    }
+    const inst = ctx.mutable(original);
+    step(ctx, inst, node.id, res.outcome, res.detail);
+    inst.nodeId = null;
+    inst.wakeAt = null;
+    inst.waitStartedAt = null;
+    runFrom(ctx, pb, inst, res.next, {});
+  }
+}
+
+/** closeWhen: open tasks whose close condition now holds are closed. */
+export function closeSatisfiedTasks(ctx: EvalContext): void {
+  if (ctx.lib.closeWhen.size === 0) return;
+  for (const t of [...ctx.tasks.values()]) {
+    if (t.status !== 'open') continue;
+    const rule = ctx.lib.closeWhen.get(`${t.playbookId}:${t.playbookVersion}:${t.nodeId}`);
+    if (rule && holds(rule, ctx.conditionData(), ctx.nowMs)) closeTask(ctx, t.id, `Closed automatically: ${rule.text}`);
+  }
+}
