@@ -1,0 +1,136 @@
+/** One account (C4): header facts, health with history, journey position, CTAs, timeline, tags. */
+import { useMemo } from 'react';
+import { useApi } from './useApi.js';
+import { Link } from './router.js';
+import { Async, Card, Empty, Field, HealthBadge, PageHeader, PriorityBadge, TypeBadge } from './ui.js';
+import { daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
+import { ActivityForm } from './ActivityForm.js';
+import { HealthMeasures, JourneyStages, Timeline } from './AccountParts.js';
+import { canWork, useAuth } from './auth.js';
+import { accountName, type AccountDetail, type UserSummary } from './types.js';
+import type { Health, Task, TimelineEntry } from '../../../engine/types.js';
+
+export function AccountPage({ id }: { id: string }) {
+  const res = useApi<AccountDetail>(`/api/accounts/${encodeURIComponent(id)}`);
+  return <Async res={res} label="Loading account…">{(d) => <AccountView detail={d} reload={res.reload} />}</Async>;
+}
+
+function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => void }) {
+  const { user } = useAuth();
+  const users = useApi<{ items: UserSummary[] }>('/api/users');
+  const a = detail.account;
+  const f = a.fields ?? {};
+  const nowMs = Date.now();
+  const renewal = daysUntil(f.renewalDate, nowMs);
+  const health: Health | null = detail.health ?? detail.state?.health ?? null;
+  const ownerName = typeof f.owner === 'string' ? users.data?.items.find((u) => u.id === f.owner)?.name ?? f.owner : '—';
+  const timeline: TimelineEntry[] = Array.isArray(detail.timeline) ? detail.timeline : detail.timeline?.items ?? [];
+  const healthHistory = useMemo(() => {
+    const fromDetail = detail.healthHistory ?? [];
+    if (fromDetail.length) return fromDetail;
+    // Without a history route, health changes on the timeline carry it.
+    return timeline.filter((e) => e.kind === 'health');
+  }, [detail, timeline]);
+  const flags = Object.entries(a.flags ?? {}).filter(([, v]) => v);
+
+  return (
+    <>
+      <div className="wm-small" style={{ marginBottom: 8 }}><Link to="/accounts">← Accounts</Link></div>
+      <PageHeader title={accountName(a)} subtitle={<span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
+        <HealthBadge color={health?.color} score={health?.score} /><span>{a.id}</span>
+      </span>} />
+      <div className="wm-grid wm-grid-4" style={{ marginBottom: 16 }}>
+        <Stat label="Tier · segment" value={`${humanize(f.tier)} · ${humanize(f.segment)}`} />
+        <Stat label="MRR" value={formatMoney(f.mrr)} />
+        <Stat label="Renewal" value={formatDate(f.renewalDate)} sub={renewal !== null ? relativeDays(renewal) : undefined} warn={renewal !== null && renewal >= 0 && renewal <= 90} />
+        <Stat label="Owner" value={String(ownerName)} />
+      </div>
+      <div className="wm-grid wm-grid-main">
+        <div>
+          <Card title={`Open CTAs (${detail.openTasks.length})`}>
+            <TaskTable tasks={detail.openTasks} nowMs={nowMs} empty="No open CTAs on this account." />
+          </Card>
+          <Card title="Timeline">
+            {canWork(user) && (
+              <details style={{ marginBottom: 12 }}>
+                <summary className="wm-btn wm-btn-small" style={{ display: 'inline-flex' }}>Log a meeting, call, email, note or EBR</summary>
+                <div style={{ marginTop: 10 }}><ActivityForm accountId={a.id} onLogged={reload} /></div>
+              </details>
+            )}
+            <Timeline entries={timeline} />
+          </Card>
+          <Card title={`Past CTAs (${detail.pastTasks.length})`}>
+            <TaskTable tasks={detail.pastTasks} nowMs={nowMs} past empty="No past CTAs." />
+          </Card>
+        </div>
+        <div>
+          <Card title="Health"><HealthMeasures health={health} />
+            {healthHistory.length > 0 && (
+              <>
+                <h3>History</h3>
+                <ul className="wm-small" style={{ margin: 0, paddingLeft: 18 }}>
+                  {healthHistory.slice(0, 8).map((h, i) => 'score' in h
+                    ? <li key={i}>{formatDate(h.at)}: {h.color} ({Math.round(h.score)})</li>
+                    : <li key={i}>{formatDate(h.at)}: {(h as TimelineEntry).text}</li>)}
+                </ul>
+              </>
+            )}
+          </Card>
+          <Card title="Journey"><JourneyStages journeys={detail.state?.journeys} /></Card>
+          <Card title="Tags and flags">
+            {a.tags.length === 0 && flags.length === 0 ? <div className="wm-muted">No tags.</div> : (
+              <div className="wm-tags">
+                {a.tags.map((t) => <span key={t} className="wm-badge">{t}</span>)}
+                {flags.map(([k]) => <span key={k} className="wm-badge wm-health-yellow">⚑ {humanize(k)}</span>)}
+              </div>
+            )}
+          </Card>
+          <Card title="Details">
+            <dl className="wm-kvs">
+              {Object.entries(f).filter(([k]) => !['name', 'tier', 'segment', 'mrr', 'renewalDate', 'owner'].includes(k)).map(([k, v]) => (
+                <Field key={k} label={humanize(k)}>{v === null || v === undefined || v === '' ? '—' : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? formatDate(v) : typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}</Field>
+              ))}
+            </dl>
+          </Card>
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Stat({ label, value, sub, warn }: { label: string; value: string; sub?: string; warn?: boolean }) {
+  return (
+    <div className="wm-stat">
+      <div className="wm-stat-label">{label}</div>
+      <div className="wm-stat-value" style={{ fontSize: 18 }}>{value}</div>
+      {sub && <div className={'wm-small ' + (warn ? 'wm-overdue' : 'wm-muted')}>{sub}</div>}
+    </div>
+  );
+}
+
+function TaskTable({ tasks, nowMs, past, empty }: { tasks: Task[]; nowMs: number; past?: boolean; empty: string }) {
+  if (tasks.length === 0) return <Empty title={empty} />;
+  return (
+    <div className="wm-table-wrap">
+      <table className="wm-table">
+        <thead><tr><th>Task</th><th>Type</th><th>Priority</th><th>{past ? 'Closed' : 'Due'}</th><th>Reason</th></tr></thead>
+        <tbody>
+          {tasks.map((t) => {
+            const overdue = !past && Date.parse(t.dueAt) < nowMs;
+            return (
+              <tr key={t.id}>
+                <td><Link to={`/tasks/${encodeURIComponent(t.id)}`}>{t.title}</Link>{t.flaggedRed && <span className="wm-flag"> ⚑</span>}</td>
+                <td><TypeBadge type={t.type} /></td>
+                <td><PriorityBadge priority={t.priority} /></td>
+                <td className={'wm-nowrap' + (overdue ? ' wm-overdue' : '')}>
+                  {past ? `${t.status === 'done' ? 'Done' : 'Closed'} ${formatDate(t.completedAt ?? t.updatedAt)}` : `${overdue ? 'Overdue ' : ''}${formatDate(t.dueAt)}`}
+                </td>
+                <td>{t.reasonText}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+/** Account context pieces shared by the task page and the account page. */
+import type { Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
+import { formatDate, formatDateTime, formatNumber, humanize } from './format.js';
+import { Empty, HealthBadge } from './ui.js';
+
+const COLOR_VAR: Record<string, string> = { green: 'var(--wm-ok)', yellow: 'var(--wm-warn)', red: 'var(--wm-danger)' };
+
+export function HealthMeasures({ health }: { health: Health | null | undefined }) {
+  if (!health) return <Empty title="No health score yet">It appears after the account's first evaluation.</Empty>;
+  const measures = Object.entries(health.measures ?? {});
+  return (
+    <div>
+      <div style={{ display: 'flex', alignItems: 'center', gap: 10, marginBottom: 8 }}>
+        <HealthBadge color={health.color} score={health.score} />
+        <span className="wm-muted wm-small">as of {formatDate(health.at)}</span>
+      </div>
+      {measures.length > 0 && (
+        <table className="wm-table wm-measures">
+          <thead><tr><th>Measure</th><th className="wm-num">Value</th><th>Colour</th><th className="wm-num">Weight</th></tr></thead>
+          <tbody>
+            {measures.map(([id, m]) => (
+              <tr key={id}>
+                <td>{m.name || humanize(id)}</td>
+                <td className="wm-num">{m.value === null ? <span className="wm-muted">no data</span> : formatNumber(m.value, 2)}</td>
+                <td>{m.color ? <span className={`wm-badge wm-health-${m.color}`}><span className="wm-dot" />{m.color}</span> : '—'}</td>
+                <td className="wm-num">{formatNumber(m.weight)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+export function JourneyStages({ journeys, stageNames }: { journeys: Record<string, JourneyPosition> | undefined; stageNames?: Record<string, string> }) {
+  const entries = Object.entries(journeys ?? {});
+  if (entries.length === 0) return <Empty title="Not on a journey yet" />;
+  return (
+    <div>
+      {entries.map(([jid, pos]) => (
+        <div key={jid} style={{ marginBottom: 12 }}>
+          <div style={{ display: 'flex', gap: 8, alignItems: 'baseline', marginBottom: 6 }}>
+            <span className="wm-muted wm-small">{humanize(jid)}</span>
+            <strong>{stageNames?.[pos.stage] ?? humanize(pos.stage)}</strong>
+            <span className="wm-muted wm-small">since {formatDate(pos.enteredAt)}</span>
+          </div>
+          {pos.history?.length > 0 && (
+            <table className="wm-table">
+              <thead><tr><th>When</th><th>From</th><th>To</th><th>Why</th></tr></thead>
+              <tbody>
+                {pos.history.slice().sort((a, b) => (a.at < b.at ? 1 : -1)).map((h, i) => (
+                  <tr key={i}>
+                    <td className="wm-nowrap">{formatDate(h.at)}</td>
+                    <td>{h.from ? (stageNames?.[h.from] ?? humanize(h.from)) : <span className="wm-muted">start</span>}</td>
+                    <td>{stageNames?.[h.to] ?? humanize(h.to)}</td>
+                    <td>{h.reasonText}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const KIND_LABEL: Record<string, string> = { stage: 'Stage', task: 'Task', playbook: 'Playbook', health: 'Health', event: 'Event', activity: 'Activity', account: 'Account' };
+
+/** Timeline entries, newest first (time order), with who and what kind. */
+export function Timeline({ entries, limit }: { entries: TimelineEntry[]; limit?: number }) {
+  const sorted = entries.slice().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  const shown = limit ? sorted.slice(0, limit) : sorted;
+  if (shown.length === 0) return <Empty title="Nothing on the timeline yet" />;
+  return (
+    <ol className="wm-timeline" aria-label="Timeline" reversed>
+      {shown.map((e) => (
+        <li key={e.id} data-kind={e.kind} data-subtype={e.subtype}>
+          <div className="wm-when" title={formatDateTime(e.at)}>{formatDate(e.at)}</div>
+          <div>
+            <span className="wm-kind">{e.kind === 'activity' && e.subtype ? (e.subtype === 'ebr' ? 'EBR' : humanize(e.subtype)) : (KIND_LABEL[e.kind] ?? humanize(e.kind))}</span>
+            <span>{e.text}</span>
+            {e.by && <span className="wm-muted wm-small"> — {e.by}</span>}
+          </div>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function healthColorVar(color: string | null | undefined): string {
+  return (color && COLOR_VAR[color]) || 'var(--wm-muted)';
+}

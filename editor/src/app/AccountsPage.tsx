@@ -1,0 +1,114 @@
+/** Accounts list: search and filter the book (owner, tier, segment, health), paged. */
+import { useEffect, useState } from 'react';
+import { query } from '../api.js';
+import { useApi } from './useApi.js';
+import { Link, setSearch, useLocation } from './router.js';
+import { Async, Empty, HealthBadge, PageHeader, Pager } from './ui.js';
+import { daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
+import { useAuth } from './auth.js';
+import { accountName, rowAccount, type AccountRow, type UserSummary } from './types.js';
+
+const LIMIT = 50;
+
+export function AccountsPage() {
+  const loc = useLocation();
+  const { user } = useAuth();
+  const f = {
+    q: loc.search.get('q') ?? '',
+    owner: loc.search.get('owner') ?? '',
+    tier: loc.search.get('tier') ?? '',
+    segment: loc.search.get('segment') ?? '',
+    health: loc.search.get('health') ?? '',
+    offset: Number(loc.search.get('offset') ?? 0) || 0,
+  };
+  const [q, setQ] = useState(f.q);
+  useEffect(() => setQ(f.q), [f.q]);
+  // Search as the user types, without a request per keystroke.
+  useEffect(() => {
+    if (q === f.q) return;
+    const t = setTimeout(() => setSearch({ ...f, q, offset: undefined }), 300);
+    return () => clearTimeout(t);
+  }, [q]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const res = useApi<{ items: AccountRow[]; total: number }>('/api/accounts' + query({ ...f, offset: f.offset || undefined, limit: LIMIT }));
+  const users = useApi<{ items: UserSummary[] }>('/api/users');
+  const names = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
+  const owners = (users.data?.items ?? []).filter((u) => u.roles.includes('csm')).sort((a, b) => a.name.localeCompare(b.name));
+  const set = (k: string, v: string) => setSearch({ ...f, [k]: v, offset: undefined });
+  const nowMs = Date.now();
+  const anyFilter = !!(f.q || f.owner || f.tier || f.segment || f.health);
+
+  return (
+    <>
+      <PageHeader title="Accounts" subtitle={res.data ? `${res.data.total.toLocaleString('en-US')} account${res.data.total === 1 ? '' : 's'}${anyFilter ? ' match' : ''}` : 'Your customer book'} />
+      <form className="wm-filters" role="search" onSubmit={(e) => { e.preventDefault(); setSearch({ ...f, q, offset: undefined }); }}>
+        <label className="wm-label">Search
+          <input className="wm-input" type="search" value={q} placeholder="Name or id" onChange={(e) => setQ(e.target.value)} />
+        </label>
+        <label className="wm-label">Owner
+          <select className="wm-select" value={f.owner} onChange={(e) => set('owner', e.target.value)}>
+            <option value="">Everyone</option>
+            {user.roles.includes('csm') && <option value={user.id}>Me</option>}
+            {owners.filter((o) => o.id !== user.id).map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
+          </select>
+        </label>
+        <label className="wm-label">Tier
+          <select className="wm-select" value={f.tier} onChange={(e) => set('tier', e.target.value)}>
+            <option value="">All tiers</option>
+            {['tier-1', 'tier-2', 'tier-3'].map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
+          </select>
+        </label>
+        <label className="wm-label">Segment
+          <select className="wm-select" value={f.segment} onChange={(e) => set('segment', e.target.value)}>
+            <option value="">All segments</option>
+            {['high-touch', 'low-touch', 'tech-touch'].map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
+          </select>
+        </label>
+        <label className="wm-label">Health
+          <select className="wm-select" value={f.health} onChange={(e) => set('health', e.target.value)}>
+            <option value="">Any health</option>
+            <option value="green">Healthy (green)</option>
+            <option value="yellow">At risk (yellow)</option>
+            <option value="red">Unhealthy (red)</option>
+          </select>
+        </label>
+        {anyFilter && <button type="button" className="wm-btn" onClick={() => { setQ(''); setSearch({}); }}>Clear</button>}
+      </form>
+      <section className="wm-card wm-list-card">
+        <Async res={res} label="Loading accounts…">
+          {(data) => data.items.length === 0 ? <Empty title={anyFilter ? 'No accounts match these filters' : 'No accounts yet'}>{anyFilter ? 'Try a broader search.' : 'Load accounts through the API or a CSV import.'}</Empty> : (
+            <>
+              <div className="wm-table-wrap">
+                <table className="wm-table">
+                  <thead><tr><th>Account</th><th>Tier</th><th>Segment</th><th className="wm-num">MRR</th><th>Renewal</th><th>Health</th><th>Stage</th><th>Owner</th></tr></thead>
+                  <tbody>
+                    {data.items.map((row) => {
+                      const a = rowAccount(row);
+                      const state = row.state ?? null;
+                      const h = (row.health ?? state?.health) as { color?: string; score?: number } | null | undefined;
+                      const stage = Object.values(state?.journeys ?? {})[0]?.stage;
+                      const rd = daysUntil(a.fields.renewalDate, nowMs);
+                      return (
+                        <tr key={a.id}>
+                          <td><Link to={`/accounts/${encodeURIComponent(a.id)}`}>{accountName(a)}</Link></td>
+                          <td>{humanize(a.fields.tier)}</td>
+                          <td>{humanize(a.fields.segment)}</td>
+                          <td className="wm-num">{formatMoney(a.fields.mrr)}</td>
+                          <td className="wm-nowrap">{formatDate(a.fields.renewalDate)}{rd !== null && <div className={'wm-small ' + (rd >= 0 && rd <= 90 ? 'wm-overdue' : 'wm-muted')}>{relativeDays(rd)}</div>}</td>
+                          <td><HealthBadge color={h?.color} score={h?.score} /></td>
+                          <td>{stage ? humanize(stage) : <span className="wm-muted">—</span>}</td>
+                          <td>{typeof a.fields.owner === 'string' ? names.get(a.fields.owner) ?? a.fields.owner : '—'}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+              <Pager offset={f.offset} limit={LIMIT} total={data.total} onChange={(o) => setSearch({ ...f, offset: o || undefined })} />
+            </>
+          )}
+        </Async>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+/** Display formatting shared by the pages. Times are ISO-8601 UTC strings from the API. */
+
+const DAY = 86_400_000;
+
+export function formatMoney(v: unknown): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (v === null || v === undefined || v === '' || !Number.isFinite(n)) return '—';
+  return '$' + Math.round(n).toLocaleString('en-US');
+}
+
+export function formatDate(iso: unknown): string {
+  if (typeof iso !== 'string' || !iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+}
+
+export function formatDateTime(iso: unknown): string {
+  if (typeof iso !== 'string' || !iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }) + ' UTC';
+}
+
+/** Whole days from now to the date (negative: in the past); null when not a date. */
+export function daysUntil(iso: unknown, nowMs: number): number | null {
+  if (typeof iso !== 'string' || !iso) return null;
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return null;
+  return Math.floor((t - nowMs) / DAY);
+}
+
+export function relativeDays(days: number | null): string {
+  if (days === null) return '';
+  if (days === 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  if (days === -1) return 'yesterday';
+  return days > 0 ? `in ${days} days` : `${-days} days ago`;
+}
+
+export function formatPercent(v: unknown, digits = 0): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (v === null || v === undefined || !Number.isFinite(n)) return '—';
+  return (n * 100).toFixed(digits) + '%';
+}
+
+export function formatNumber(v: unknown, digits = 0): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (v === null || v === undefined || v === '' || !Number.isFinite(n)) return '—';
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+}
+
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'string') return /^\d{4}-\d{2}-\d{2}T/.test(v) ? formatDate(v) : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+/** "tier-1" -> "Tier 1", "high-touch" -> "High touch". */
+export function humanize(s: unknown): string {
+  if (typeof s !== 'string' || !s) return '—';
+  const t = s.replace(/[-_.]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+export const PRIORITY_ORDER: Record<string, number> = { urgent: 0, high: 1, medium: 2, low: 3 };
+
+/** Queue order: priority (urgent first), then due date, then id. */
+export function compareTasks(a: { priority: string; dueAt: string; id: string }, b: { priority: string; dueAt: string; id: string }): number {
+  const p = (PRIORITY_ORDER[a.priority] ?? 9) - (PRIORITY_ORDER[b.priority] ?? 9);
+  if (p) return p;
+  if (a.dueAt !== b.dueAt) return a.dueAt < b.dueAt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** A yyyy-mm-dd string for <input type="date">, from a ms time, in UTC. */
+export function dateInputValue(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
