@@ -1,0 +1,747 @@
+/**
+ * The SQLite store (better-sqlite3): one file, WAL mode, several processes may open it.
+ * Writes run in short BEGIN IMMEDIATE transactions, so concurrent writers queue on the
+ * file lock (busy_timeout) instead of failing on a stale read snapshot. Calls are
+ * synchronous underneath; the async methods keep the Store interface shared with MongoDB.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type {
+  Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry,
+} from '../../engine/types.js';
+import type {
+  AccountFilter, AccountRecord, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
+  IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskOrder, TaskPatch, User,
+} from './types.js';
+import { MIGRATIONS } from './sqlite-schema.js';
+import {
+  MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, healthSnapshotId, isoTime, isoTimeOrNull,
+  mergeAccount, pageOf, priorityRank, requireId, stageChangeId, validateUpsert, weekOf,
+} from './shared.js';
+
+type Row = Record<string, any>;
+
+export interface SqliteStoreOptions {
+  /** How long a writer waits for another process's lock before failing (ms). */
+  busyTimeoutMs?: number;
+}
+
+const GROUP_COLUMNS = {
+  type: 'type', owner: 'owner', status: 'status', priority: 'priority', createdDay: 'created_day', createdWeek: 'created_week',
+} as const;
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly file: string;
+  private db: Database.Database;
+  private statements = new Map<string, Database.Statement>();
+
+  constructor(file: string, options: SqliteStoreOptions = {}) {
+    this.file = file;
+    this.db = new Database(file);
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 10_000))}`);
+    if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  /** The journal mode SQLite reports ('wal' for a file). */
+  journalMode(): string {
+    return String(this.db.pragma('journal_mode', { simple: true }));
+  }
+
+  /** The query plan of a statement, for tests that check an index serves a query. */
+  explain(sql: string, params: unknown[] = []): string[] {
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Row[]).map((r) => String(r.detail));
+  }
+
+  async init(): Promise<void> {
+    this.tx(() => {
+      const current = Number(this.db.pragma('user_version', { simple: true }));
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** A write transaction that takes the write lock up front (no stale-snapshot upgrade failures). */
+  private tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private toRecord(r: Row): AccountRecord {
+    const account: Account = { id: r.id, fields: JSON.parse(r.fields), tags: JSON.parse(r.tags), flags: JSON.parse(r.flags) };
+    if (r.tickets) account.tickets = JSON.parse(r.tickets);
+    return { account, state: r.state ? JSON.parse(r.state) : null, dueAt: r.due_at ?? null, createdAt: r.created_at, updatedAt: r.updated_at };
+  }
+
+  /** dueAt = now, unless it is already due earlier (keeps "oldest due first" fair). */
+  private static readonly DUE_NOW = `due_at = CASE WHEN due_at IS NOT NULL AND due_at <= @now THEN due_at ELSE @now END`;
+
+  // ---------------------------------------------------------------- accounts
+
+  async upsertAccounts(items: AccountUpsert[], now: string): Promise<{ inserted: number; updated: number }> {
+    if (!Array.isArray(items)) throw new Error('accounts: expected a list');
+    items.forEach(validateUpsert);
+    const at = isoTime(now, 'now');
+    const select = this.stmt('SELECT fields, tags, flags, tickets FROM accounts WHERE id = ?');
+    const insert = this.stmt(`INSERT INTO accounts (id, name, owner, tier, segment, fields, tags, flags, due_at, created_at, updated_at, data_rev)
+      VALUES (@id, @name, @owner, @tier, @segment, @fields, @tags, @flags, @now, @now, @now, 1)`);
+    const update = this.stmt(`UPDATE accounts SET name = @name, owner = @owner, tier = @tier, segment = @segment,
+      fields = @fields, tags = @tags, flags = @flags, updated_at = @now, data_rev = data_rev + 1, ${SqliteStore.DUE_NOW}
+      WHERE id = @id`);
+    return this.tx(() => {
+      let inserted = 0;
+      let updated = 0;
+      for (const item of items) {
+        const row = select.get(item.id) as Row | undefined;
+        const existing: Account | null = row
+          ? { id: item.id, fields: JSON.parse(row.fields), tags: item.tags ? [] : JSON.parse(row.tags), flags: item.flags ? {} : JSON.parse(row.flags) }
+          : null;
+        const merged = mergeAccount(existing, item);
+        const params = {
+          id: item.id, ...accountColumns(merged.fields), fields: JSON.stringify(merged.fields),
+          tags: JSON.stringify(merged.tags), flags: JSON.stringify(merged.flags), now: at,
+        };
+        if (row) { update.run(params); updated++; } else { insert.run(params); inserted++; }
+      }
+      return { inserted, updated };
+    });
+  }
+
+  async getAccount(id: string): Promise<AccountRecord | null> {
+    const r = this.stmt('SELECT * FROM accounts WHERE id = ?').get(filterString(id, 'id')) as Row | undefined;
+    return r ? this.toRecord(r) : null;
+  }
+
+  async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {
+    const { limit, offset } = pageOf(page);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const f = filter ?? {};
+    if (f.owner !== undefined) { where.push('a.owner = ?'); params.push(filterString(f.owner, 'filter.owner')); }
+    if (f.tier !== undefined) { where.push('a.tier = ?'); params.push(filterString(f.tier, 'filter.tier')); }
+    if (f.segment !== undefined) { where.push('a.segment = ?'); params.push(filterString(f.segment, 'filter.segment')); }
+    if (f.health !== undefined) { where.push('a.health_color = ?'); params.push(filterString(f.health, 'filter.health')); }
+    if (f.journey !== undefined && f.stage !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM account_stage s WHERE s.account_id = a.id AND s.journey_id = ? AND s.stage = ?)');
+      params.push(filterString(f.journey, 'filter.journey'), filterString(f.stage, 'filter.stage'));
+    } else if (f.journey !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM account_stage s WHERE s.account_id = a.id AND s.journey_id = ?)');
+      params.push(filterString(f.journey, 'filter.journey'));
+    } else if (f.stage !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM account_stage s WHERE s.account_id = a.id AND s.stage = ?)');
+      params.push(filterString(f.stage, 'filter.stage'));
+    }
+    if (f.q !== undefined && f.q !== '') {
+      const q = filterString(f.q, 'filter.q').toLowerCase();
+      where.push("(instr(lower(coalesce(a.name, '')), ?) > 0 OR instr(lower(a.id), ?) > 0)");
+      params.push(q, q);
+    }
+    if (f.ids !== undefined) {
+      if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list of ids');
+      where.push('a.id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`))));
+    }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM accounts a ${w}`).get(...params) as Row).n;
+    const rows = this.stmt(`SELECT a.* FROM accounts a ${w} ORDER BY a.name, a.id LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    return { items: rows.map((r) => this.toRecord(r)), total };
+  }
+
+  async countAccounts(): Promise<number> {
+    return (this.stmt('SELECT COUNT(*) AS n FROM accounts').get() as Row).n;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  async insertEvents(events: AccountEvent[], receivedAt: string): Promise<{ inserted: string[]; duplicates: string[] }> {
+    if (!Array.isArray(events)) throw new Error('events: expected a list');
+    const at = isoTime(receivedAt, 'receivedAt');
+    const rows = events.map((e, i) => {
+      const where = `events[${i}]`;
+      if (!e || typeof e !== 'object') throw new Error(`${where}: expected an object`);
+      requireId(e.id, `${where}.id`);
+      requireId(e.accountId, `${where}.accountId`);
+      if (typeof e.type !== 'string' || !e.type) throw new Error(`${where}.type: expected a non-empty string`);
+      if (e.data !== undefined && (typeof e.data !== 'object' || e.data === null || Array.isArray(e.data))) throw new Error(`${where}.data: expected an object`);
+      return { id: e.id, account_id: e.accountId, type: e.type, occurred_at: isoTime(e.occurredAt, `${where}.occurredAt`), data: JSON.stringify(e.data ?? {}) };
+    });
+    const ensureAccount = this.stmt(`INSERT OR IGNORE INTO accounts (id, fields, tags, flags, created_at, updated_at, due_at)
+      VALUES (?, '{}', '[]', '{}', ?, ?, NULL)`);
+    const insert = this.stmt(`INSERT OR IGNORE INTO events (id, account_id, type, occurred_at, received_at, processed_at, data)
+      VALUES (@id, @account_id, @type, @occurred_at, @received_at, NULL, @data)`);
+    const due = this.stmt(`UPDATE accounts SET ${SqliteStore.DUE_NOW} WHERE id = @id`);
+    return this.tx(() => {
+      const inserted: string[] = [];
+      const duplicates: string[] = [];
+      for (const r of rows) {
+        ensureAccount.run(r.account_id, at, at);
+        if (insert.run({ ...r, received_at: at }).changes === 1) {
+          inserted.push(r.id);
+          due.run({ id: r.account_id, now: at });
+        } else duplicates.push(r.id);
+      }
+      return { inserted, duplicates };
+    });
+  }
+
+  async listEvents(accountId: string, page: Page): Promise<Paged<AccountEvent>> {
+    const { limit, offset } = pageOf(page);
+    const id = filterString(accountId, 'accountId');
+    const total = (this.stmt('SELECT COUNT(*) AS n FROM events WHERE account_id = ?').get(id) as Row).n;
+    const rows = this.stmt('SELECT * FROM events WHERE account_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?').all(id, limit, offset) as Row[];
+    return { items: rows.map(toEvent), total };
+  }
+
+  // ---------------------------------------------------------------- the worker's work
+
+  async claimDue(workerId: string, now: string, leaseMs: number, limit: number): Promise<Claim[]> {
+    const owner = requireId(workerId, 'workerId');
+    const at = isoTime(now, 'now');
+    if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw new Error('leaseMs: expected a positive number');
+    const n = Math.max(0, Math.trunc(limit));
+    const until = addMs(at, leaseMs);
+    const pick = this.stmt(`SELECT id FROM accounts
+      WHERE due_at IS NOT NULL AND due_at <= @now AND incident_at IS NULL AND (lease_until IS NULL OR lease_until <= @now)
+      ORDER BY due_at, id LIMIT @limit`);
+    const take = this.stmt(`UPDATE accounts SET lease_owner = @owner, lease_token = @token, lease_until = @until, lease_rev = data_rev
+      WHERE id = @id`);
+    return this.tx(() => {
+      const claims: Claim[] = [];
+      for (const r of pick.all({ now: at, limit: n }) as Row[]) {
+        const token = randomUUID();
+        take.run({ owner, token, until, id: r.id });
+        claims.push({ accountId: r.id, workerId: owner, token, leaseUntil: until });
+      }
+      return claims;
+    });
+  }
+
+  async loadForEvaluation(accountId: string): Promise<EvaluationBundle> {
+    const id = filterString(accountId, 'accountId');
+    return this.db.transaction(() => {
+      const row = this.stmt('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+      if (!row) throw new Error(`loadForEvaluation: account "${id}" does not exist`);
+      const rec = this.toRecord(row);
+      const instances = (this.stmt("SELECT json FROM instances WHERE account_id = ? AND status = 'active' ORDER BY started_at, id").all(id) as Row[])
+        .map((r) => JSON.parse(r.json) as Instance);
+      const taskIds = new Set<string>();
+      for (const inst of instances) for (const t of Object.values(inst.tasks ?? {})) taskIds.add(t);
+      const tasks = new Map<string, Task>();
+      for (const r of this.stmt("SELECT json FROM tasks WHERE account_id = ? AND status = 'open' ORDER BY created_at, id").all(id) as Row[]) {
+        const t = JSON.parse(r.json) as Task;
+        tasks.set(t.id, t);
+      }
+      const missing = [...taskIds].filter((t) => !tasks.has(t));
+      if (missing.length) {
+        for (const r of this.stmt('SELECT json FROM tasks WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(missing)) as Row[]) {
+          const t = JSON.parse(r.json) as Task;
+          tasks.set(t.id, t);
+        }
+      }
+      const pendingEvents = (this.stmt('SELECT * FROM events WHERE account_id = ? AND processed_at IS NULL ORDER BY occurred_at, id').all(id) as Row[]).map(toEvent);
+      return { account: rec.account, state: rec.state, instances, tasks: [...tasks.values()], pendingEvents };
+    }).deferred();
+  }
+
+  async commitEvaluation(claim: Claim, commit: EvaluationCommit, now: string): Promise<boolean> {
+    const at = isoTime(now, 'now');
+    const accountId = claim.accountId;
+    if (commit.account?.id !== accountId) throw new Error(`commit.account.id: "${commit.account?.id}" is not the claimed account "${accountId}"`);
+    for (const [i, inst] of commit.instances.entries()) {
+      if (inst.accountId !== accountId) throw new Error(`commit.instances[${i}]: belongs to account "${inst.accountId}", not "${accountId}"`);
+    }
+    const nextWakeAt = isoTimeOrNull(commit.nextWakeAt, 'commit.nextWakeAt');
+    const tasks = commit.effects.filter((e) => e.kind === 'createTask').map((e, i) => {
+      if (e.task.accountId !== accountId) throw new Error(`commit.effects createTask "${e.task.id}": belongs to account "${e.task.accountId}", not "${accountId}"`);
+      return taskRow(e.task, `commit.effects createTask[${i}]`);
+    });
+    return this.tx(() => {
+      const row = this.stmt('SELECT lease_token, data_rev, lease_rev, fields, tags, flags, tickets FROM accounts WHERE id = ?').get(accountId) as Row | undefined;
+      if (!row || row.lease_token !== claim.token) return false;
+      if (row.data_rev !== row.lease_rev) {
+        // The account was upserted after the claim: release it so the next claim sees the new data.
+        this.stmt(`UPDATE accounts SET lease_owner = NULL, lease_token = NULL, lease_until = NULL, lease_rev = NULL, ${SqliteStore.DUE_NOW} WHERE id = @id`)
+          .run({ id: accountId, now: at });
+        return false;
+      }
+      const a = commit.account;
+      const fields = JSON.stringify(a.fields ?? {});
+      const tags = JSON.stringify(a.tags ?? []);
+      const flags = JSON.stringify(a.flags ?? {});
+      const tickets = a.tickets ? JSON.stringify(a.tickets) : null;
+      const changed = fields !== row.fields || tags !== row.tags || flags !== row.flags || tickets !== (row.tickets ?? null);
+
+      // instances
+      const upsertInstance = this.stmt(`INSERT INTO instances (id, account_id, playbook_id, version, status, node_id, started_at, json)
+        VALUES (@id, @account_id, @playbook_id, @version, @status, @node_id, @started_at, @json)
+        ON CONFLICT(id) DO UPDATE SET playbook_id = excluded.playbook_id, version = excluded.version, status = excluded.status,
+          node_id = excluded.node_id, started_at = excluded.started_at, json = excluded.json`);
+      for (const inst of commit.instances) upsertInstance.run(instanceRow(inst));
+
+      // effects, in order
+      let t = 0;
+      for (const e of commit.effects) {
+        switch (e.kind) {
+          case 'createTask': {
+            const r = tasks[t++];
+            if (this.insertTask(r)) this.audit(r.id, e.task.createdAt ?? at, null, 'created', e.task.reasonText ?? null, {});
+            break;
+          }
+          case 'updateTask': {
+            const task = this.readTask(e.taskId);
+            if (!task) throw new Error(`commit.effects updateTask: task "${e.taskId}" does not exist`);
+            const next: Task = { ...task, ...e.changes, updatedAt: isoTime(e.at, 'updateTask.at') };
+            this.writeTask(next);
+            this.audit(task.id, e.at, null, 'updated', e.note ?? null, e.changes as Record<string, unknown>);
+            break;
+          }
+          case 'closeTask': {
+            const task = this.readTask(e.taskId);
+            if (!task) throw new Error(`commit.effects closeTask: task "${e.taskId}" does not exist`);
+            if (task.status === 'open') {
+              this.writeTask({ ...task, status: 'closed', closedReason: e.reason, updatedAt: isoTime(e.at, 'closeTask.at') });
+              this.audit(task.id, e.at, null, 'closed', e.reason, { status: 'closed', closedReason: e.reason });
+            }
+            break;
+          }
+          case 'stageChanged':
+            this.insertStageChange(accountId, e.change);
+            break;
+          case 'healthChanged':
+            this.insertHealth(accountId, e.health);
+            break;
+          case 'timeline':
+            if (e.entry.accountId !== accountId) throw new Error(`commit.effects timeline "${e.entry.id}": belongs to account "${e.entry.accountId}"`);
+            this.insertTimeline(e.entry);
+            break;
+          default:
+            throw new Error(`commit.effects: unknown effect kind "${(e as { kind: string }).kind}"`);
+        }
+      }
+
+      // journey positions, as filterable rows
+      this.stmt('DELETE FROM account_stage WHERE account_id = ?').run(accountId);
+      const stage = this.stmt('INSERT INTO account_stage (account_id, journey_id, stage, entered_at) VALUES (?, ?, ?, ?)');
+      for (const [journeyId, pos] of Object.entries(commit.state?.journeys ?? {})) {
+        stage.run(accountId, journeyId, pos.stage, pos.enteredAt);
+      }
+
+      // events
+      const processed = this.stmt('UPDATE events SET processed_at = ? WHERE id = ? AND account_id = ? AND processed_at IS NULL');
+      for (const id of commit.processedEventIds ?? []) processed.run(at, id, accountId);
+      const pending = this.stmt('SELECT 1 FROM events WHERE account_id = ? AND processed_at IS NULL LIMIT 1').get(accountId);
+
+      const health = commit.state?.health ?? null;
+      this.stmt(`UPDATE accounts SET name = @name, owner = @owner, tier = @tier, segment = @segment,
+          fields = @fields, tags = @tags, flags = @flags, tickets = @tickets, state = @state,
+          health_color = @health_color, health_score = @health_score, due_at = @due_at,
+          updated_at = CASE WHEN @changed THEN @now ELSE updated_at END,
+          lease_owner = NULL, lease_token = NULL, lease_until = NULL, lease_rev = NULL, fail_attempts = 0
+        WHERE id = @id`).run({
+        id: accountId, ...accountColumns(a.fields ?? {}), fields, tags, flags, tickets, state: JSON.stringify(commit.state),
+        health_color: health?.color ?? null, health_score: health?.score ?? null,
+        due_at: pending ? at : nextWakeAt, changed: changed ? 1 : 0, now: at,
+      });
+      return true;
+    });
+  }
+
+  async failEvaluation(claim: Claim, message: string, now: string, retryAt: string): Promise<IncidentRecord> {
+    const at = isoTime(now, 'now');
+    const retry = isoTime(retryAt, 'retryAt');
+    const msg = String(message);
+    return this.tx(() => {
+      const row = this.stmt('SELECT lease_token, fail_attempts FROM accounts WHERE id = ?').get(claim.accountId) as Row | undefined;
+      if (!row || row.lease_token !== claim.token) return { accountId: claim.accountId, message: msg, at, attempts: row?.fail_attempts ?? 0 };
+      const attempts = row.fail_attempts + 1;
+      const incident = attempts >= MAX_ATTEMPTS;
+      this.stmt(`UPDATE accounts SET fail_attempts = @attempts, due_at = @due, incident_message = @message, incident_at = @incident_at,
+          lease_owner = NULL, lease_token = NULL, lease_until = NULL, lease_rev = NULL WHERE id = @id`).run({
+        id: claim.accountId, attempts, due: retry, message: incident ? msg : null, incident_at: incident ? at : null,
+      });
+      if (incident) {
+        const save = this.stmt("UPDATE instances SET status = 'incident', json = ? WHERE id = ?");
+        for (const r of this.stmt("SELECT json FROM instances WHERE account_id = ? AND status = 'active'").all(claim.accountId) as Row[]) {
+          const inst = JSON.parse(r.json) as Instance;
+          save.run(JSON.stringify({ ...inst, status: 'incident', incident: { message: msg, at, attempts } }), inst.id);
+        }
+      }
+      return { accountId: claim.accountId, message: msg, at, attempts };
+    });
+  }
+
+  async listIncidents(): Promise<IncidentRecord[]> {
+    const rows = this.stmt('SELECT id, incident_message, incident_at, fail_attempts FROM accounts WHERE incident_at IS NOT NULL ORDER BY incident_at DESC, id').all() as Row[];
+    return rows.map((r) => ({ accountId: r.id, message: r.incident_message, at: r.incident_at, attempts: r.fail_attempts }));
+  }
+
+  async retryIncident(accountId: string, now: string): Promise<boolean> {
+    const id = filterString(accountId, 'accountId');
+    const at = isoTime(now, 'now');
+    return this.tx(() => {
+      const row = this.stmt('SELECT 1 FROM accounts WHERE id = ? AND incident_at IS NOT NULL').get(id);
+      if (!row) return false;
+      this.stmt(`UPDATE accounts SET incident_message = NULL, incident_at = NULL, fail_attempts = 0, due_at = @now,
+          lease_owner = NULL, lease_token = NULL, lease_until = NULL, lease_rev = NULL WHERE id = @id`).run({ id, now: at });
+      const save = this.stmt("UPDATE instances SET status = 'active', json = ? WHERE id = ?");
+      for (const r of this.stmt("SELECT json FROM instances WHERE account_id = ? AND status = 'incident'").all(id) as Row[]) {
+        const inst = JSON.parse(r.json) as Instance;
+        save.run(JSON.stringify({ ...inst, status: 'active', incident: null }), inst.id);
+      }
+      return true;
+    });
+  }
+
+  async markDue(now: string, accountIds?: string[]): Promise<number> {
+    const at = isoTime(now, 'now');
+    return this.tx(() => {
+      if (accountIds === undefined) return this.stmt(`UPDATE accounts SET ${SqliteStore.DUE_NOW}`).run({ now: at }).changes;
+      const ids = accountIds.map((x, i) => filterString(x, `accountIds[${i}]`));
+      return this.stmt(`UPDATE accounts SET ${SqliteStore.DUE_NOW} WHERE id IN (SELECT value FROM json_each(@ids))`).run({ now: at, ids: JSON.stringify(ids) }).changes;
+    });
+  }
+
+  // ---------------------------------------------------------------- instances
+
+  async listInstances(filter: { accountId?: string; playbookId?: string; status?: InstanceStatus; version?: number }, page: Page): Promise<Paged<Instance>> {
+    const { limit, offset } = pageOf(page);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const f = filter ?? {};
+    if (f.accountId !== undefined) { where.push('account_id = ?'); params.push(filterString(f.accountId, 'filter.accountId')); }
+    if (f.playbookId !== undefined) { where.push('playbook_id = ?'); params.push(filterString(f.playbookId, 'filter.playbookId')); }
+    if (f.status !== undefined) { where.push('status = ?'); params.push(filterString(f.status, 'filter.status')); }
+    if (f.version !== undefined) { where.push('version = ?'); params.push(toInt(f.version, 'filter.version')); }
+    const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM instances ${w}`).get(...params) as Row).n;
+    const rows = this.stmt(`SELECT json FROM instances ${w} ORDER BY started_at, id LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    return { items: rows.map((r) => JSON.parse(r.json)), total };
+  }
+
+  async saveInstances(instances: Instance[]): Promise<void> {
+    const rows = instances.map(instanceRow);
+    const upsert = this.stmt(`INSERT INTO instances (id, account_id, playbook_id, version, status, node_id, started_at, json)
+      VALUES (@id, @account_id, @playbook_id, @version, @status, @node_id, @started_at, @json)
+      ON CONFLICT(id) DO UPDATE SET playbook_id = excluded.playbook_id, version = excluded.version, status = excluded.status,
+        node_id = excluded.node_id, started_at = excluded.started_at, json = excluded.json`);
+    this.tx(() => { for (const r of rows) upsert.run(r); });
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  private insertTask(r: Row): boolean {
+    return this.stmt(`INSERT OR IGNORE INTO tasks (id, key, account_id, playbook_id, owner, status, type, priority, prio_rank, due_at,
+        snoozed_until, created_at, created_day, created_week, json)
+      VALUES (@id, @key, @account_id, @playbook_id, @owner, @status, @type, @priority, @prio_rank, @due_at,
+        @snoozed_until, @created_at, @created_day, @created_week, @json)`).run(r).changes === 1;
+  }
+
+  private readTask(id: string): Task | null {
+    const r = this.stmt('SELECT json FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return r ? JSON.parse(r.json) : null;
+  }
+
+  private writeTask(task: Task): void {
+    const r = taskRow(task, `task ${task.id}`);
+    this.stmt(`UPDATE tasks SET owner = @owner, status = @status, type = @type, priority = @priority, prio_rank = @prio_rank,
+        due_at = @due_at, snoozed_until = @snoozed_until, json = @json WHERE id = @id`).run(r);
+  }
+
+  private audit(taskId: string, at: string, by: string | null, action: TaskAuditEntry['action'], note: string | null, changes: Record<string, unknown>): void {
+    this.stmt('INSERT INTO task_audit (task_id, at, by, action, note, changes) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(taskId, at, by, action, note, JSON.stringify(changes ?? {}));
+  }
+
+  async listTasks(filter: TaskFilter, page: Page, order: TaskOrder = 'queue'): Promise<Paged<Task>> {
+    const { limit, offset } = pageOf(page);
+    const { where, params } = taskWhere(filter ?? {});
+    const orderBy = order === 'created' ? 'created_at DESC, id DESC' : 'prio_rank, due_at, id';
+    const total = (this.stmt(`SELECT COUNT(*) AS n FROM tasks ${where}`).get(...params) as Row).n;
+    const rows = this.stmt(`SELECT json FROM tasks ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    return { items: rows.map((r) => JSON.parse(r.json)), total };
+  }
+
+  async getTask(id: string): Promise<Task | null> {
+    return this.readTask(filterString(id, 'id'));
+  }
+
+  async updateTask(id: string, patch: TaskPatch): Promise<Task | null> {
+    const taskId = filterString(id, 'id');
+    const updatedAt = isoTime(patch.updatedAt, 'patch.updatedAt');
+    if (patch.snoozedUntil) isoTime(patch.snoozedUntil, 'patch.snoozedUntil');
+    return this.tx(() => {
+      const task = this.readTask(taskId);
+      if (!task) return null;
+      const next = applyTaskPatch(task, patch);
+      this.writeTask(next);
+      const { updatedAt: _u, by, note, ...changes } = patch;
+      this.audit(taskId, updatedAt, by ?? null, 'changed', note ?? null, changes);
+      return next;
+    });
+  }
+
+  async listTaskAudit(taskId: string): Promise<TaskAuditEntry[]> {
+    const rows = this.stmt('SELECT * FROM task_audit WHERE task_id = ? ORDER BY seq').all(filterString(taskId, 'taskId')) as Row[];
+    return rows.map((r) => ({ taskId: r.task_id, at: r.at, by: r.by ?? null, action: r.action, note: r.note ?? null, changes: JSON.parse(r.changes) }));
+  }
+
+  async taskCounts(filter: TaskFilter, groupBy: ('type' | 'owner' | 'status' | 'priority' | 'createdDay' | 'createdWeek')[]): Promise<{ key: Record<string, string>; count: number }[]> {
+    const cols = groupBy.map((g) => {
+      const c = GROUP_COLUMNS[g];
+      if (!c) throw new Error(`groupBy: unknown grouping "${String(g)}"`);
+      return c;
+    });
+    const { where, params } = taskWhere(filter ?? {});
+    const select = cols.map((c, i) => `${c} AS g${i}`).join(', ');
+    const sql = cols.length
+      ? `SELECT ${select}, COUNT(*) AS n FROM tasks ${where} GROUP BY ${cols.join(', ')} ORDER BY ${cols.join(', ')}`
+      : `SELECT COUNT(*) AS n FROM tasks ${where}`;
+    const rows = this.stmt(sql).all(...params) as Row[];
+    return rows
+      .filter((r) => cols.length > 0 || r.n > 0)
+      .map((r) => ({ key: Object.fromEntries(groupBy.map((g, i) => [g, String(r[`g${i}`])])), count: r.n }));
+  }
+
+  // ---------------------------------------------------------------- timeline & history
+
+  private insertTimeline(e: TimelineEntry): void {
+    this.stmt('INSERT OR IGNORE INTO timeline (id, account_id, at, kind, json) VALUES (?, ?, ?, ?, ?)')
+      .run(e.id, e.accountId, isoTime(e.at, `timeline "${e.id}".at`), e.kind, JSON.stringify(e));
+  }
+
+  private insertStageChange(accountId: string, c: StageChange): void {
+    const at = isoTime(c.at, 'stageChanged.at');
+    this.stmt('INSERT OR IGNORE INTO stage_changes (id, account_id, journey_id, from_stage, to_stage, at, json) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(stageChangeId(accountId, c.journeyId, at, c.to), accountId, c.journeyId, c.from ?? null, c.to, at, JSON.stringify(c));
+  }
+
+  private insertHealth(accountId: string, h: Health): void {
+    const at = isoTime(h.at, 'healthChanged.health.at');
+    this.stmt('INSERT OR IGNORE INTO health_history (id, account_id, at, score, color, json) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(healthSnapshotId(accountId, at), accountId, at, h.score ?? null, h.color ?? null, JSON.stringify(h));
+  }
+
+  async addTimeline(entries: TimelineEntry[]): Promise<void> {
+    entries.forEach((e, i) => {
+      requireId(e?.id, `timeline[${i}].id`);
+      requireId(e.accountId, `timeline[${i}].accountId`);
+      isoTime(e.at, `timeline[${i}].at`);
+    });
+    this.tx(() => {
+      const exists = this.stmt('SELECT 1 FROM accounts WHERE id = ?');
+      entries.forEach((e, i) => {
+        if (!exists.get(e.accountId)) throw new Error(`timeline[${i}]: account "${e.accountId}" does not exist`);
+        this.insertTimeline(e);
+      });
+    });
+  }
+
+  async listTimeline(accountId: string, page: Page): Promise<Paged<TimelineEntry>> {
+    const { limit, offset } = pageOf(page);
+    const id = filterString(accountId, 'accountId');
+    const total = (this.stmt('SELECT COUNT(*) AS n FROM timeline WHERE account_id = ?').get(id) as Row).n;
+    const rows = this.stmt('SELECT json FROM timeline WHERE account_id = ? ORDER BY at DESC, id DESC LIMIT ? OFFSET ?').all(id, limit, offset) as Row[];
+    return { items: rows.map((r) => JSON.parse(r.json)), total };
+  }
+
+  async listStageChanges(filter: { journeyId: string; accountIds?: string[]; from?: string; to?: string }): Promise<(StageChange & { accountId: string })[]> {
+    const where = ['journey_id = ?'];
+    const params: unknown[] = [filterString(filter.journeyId, 'filter.journeyId')];
+    if (filter.accountIds !== undefined) {
+      where.push('account_id IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(filter.accountIds.map((x, i) => filterString(x, `filter.accountIds[${i}]`))));
+    }
+    if (filter.from !== undefined) { where.push('at >= ?'); params.push(isoTime(filter.from, 'filter.from')); }
+    if (filter.to !== undefined) { where.push('at <= ?'); params.push(isoTime(filter.to, 'filter.to')); }
+    const rows = this.stmt(`SELECT account_id, json FROM stage_changes WHERE ${where.join(' AND ')} ORDER BY at, account_id, id`).all(...params) as Row[];
+    return rows.map((r) => ({ ...JSON.parse(r.json), accountId: r.account_id }));
+  }
+
+  async listHealthHistory(accountId: string, limit: number): Promise<Health[]> {
+    const rows = this.stmt('SELECT json FROM health_history WHERE account_id = ? ORDER BY at DESC LIMIT ?')
+      .all(filterString(accountId, 'accountId'), pageOf({ limit, offset: 0 }).limit) as Row[];
+    return rows.map((r) => JSON.parse(r.json));
+  }
+
+  // ---------------------------------------------------------------- definitions
+
+  async publishVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion> {
+    const definitionId = requireId(v.definitionId, 'definitionId');
+    const publishedAt = isoTime(v.publishedAt, 'publishedAt');
+    const content = JSON.stringify(v.content);
+    return this.tx(() => {
+      const max = (this.stmt('SELECT MAX(version) AS v FROM definition_versions WHERE definition_id = ?').get(definitionId) as Row).v ?? 0;
+      const version = max + 1;
+      this.stmt(`INSERT INTO definition_versions (definition_id, version, kind, hash, author, message, published_at, content)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(definitionId, version, v.kind, v.hash, v.author, v.message, publishedAt, content);
+      return { definitionId, kind: v.kind, version, content: JSON.parse(content), hash: v.hash, author: v.author, message: v.message, publishedAt };
+    });
+  }
+
+  async listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]> {
+    const rows = this.stmt('SELECT definition_id, version, kind, hash, author, message, published_at FROM definition_versions WHERE definition_id = ? ORDER BY version')
+      .all(filterString(definitionId, 'definitionId')) as Row[];
+    return rows.map((r) => ({ definitionId: r.definition_id, kind: r.kind, version: r.version, hash: r.hash, author: r.author, message: r.message, publishedAt: r.published_at }));
+  }
+
+  async getVersion(definitionId: string, version: number): Promise<DefinitionVersion | null> {
+    const r = this.stmt('SELECT * FROM definition_versions WHERE definition_id = ? AND version = ?')
+      .get(filterString(definitionId, 'definitionId'), toInt(version, 'version')) as Row | undefined;
+    return r ? toVersion(r) : null;
+  }
+
+  async latestVersions(): Promise<DefinitionVersion[]> {
+    const rows = this.stmt(`SELECT v.* FROM definition_versions v
+      WHERE v.version = (SELECT MAX(version) FROM definition_versions w WHERE w.definition_id = v.definition_id)
+      ORDER BY v.definition_id`).all() as Row[];
+    return rows.map(toVersion);
+  }
+
+  // ---------------------------------------------------------------- users, sessions, tokens
+
+  async upsertUser(user: User): Promise<void> {
+    requireId(user?.id, 'user.id');
+    if (typeof user.email !== 'string' || !user.email.includes('@')) throw new Error(`user "${user.id}".email: expected an email address`);
+    const email = user.email.toLowerCase();
+    this.tx(() => {
+      const other = this.stmt('SELECT id FROM users WHERE email_lower = ? AND id <> ?').get(email, user.id) as Row | undefined;
+      if (other) throw new Error(`user "${user.id}".email: ${user.email} is already used by user "${other.id}"`);
+      this.stmt('INSERT INTO users (id, email_lower, json) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET email_lower = excluded.email_lower, json = excluded.json')
+        .run(user.id, email, JSON.stringify(user));
+    });
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const r = this.stmt('SELECT json FROM users WHERE id = ?').get(filterString(id, 'id')) as Row | undefined;
+    return r ? JSON.parse(r.json) : null;
+  }
+
+  async getUserByEmail(email: string): Promise<User | null> {
+    const r = this.stmt('SELECT json FROM users WHERE email_lower = ?').get(filterString(email, 'email').toLowerCase()) as Row | undefined;
+    return r ? JSON.parse(r.json) : null;
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (this.stmt('SELECT json FROM users ORDER BY id').all() as Row[]).map((r) => JSON.parse(r.json));
+  }
+
+  async createSession(s: Session): Promise<void> {
+    this.stmt('INSERT INTO sessions (id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)')
+      .run(requireId(s.id, 'session.id'), requireId(s.userId, 'session.userId'), isoTime(s.expiresAt, 'session.expiresAt'), isoTime(s.createdAt, 'session.createdAt'));
+  }
+
+  async getSession(id: string): Promise<Session | null> {
+    const r = this.stmt('SELECT * FROM sessions WHERE id = ?').get(filterString(id, 'id')) as Row | undefined;
+    return r ? { id: r.id, userId: r.user_id, expiresAt: r.expires_at, createdAt: r.created_at } : null;
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    this.stmt('DELETE FROM sessions WHERE id = ?').run(filterString(id, 'id'));
+  }
+
+  async createToken(t: ApiToken): Promise<void> {
+    this.stmt('INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(requireId(t.id, 'token.id'), requireId(t.userId, 'token.userId'), String(t.name), requireId(t.tokenHash, 'token.tokenHash'),
+        isoTime(t.createdAt, 'token.createdAt'), isoTimeOrNull(t.lastUsedAt, 'token.lastUsedAt'));
+  }
+
+  async findTokenByHash(tokenHash: string): Promise<ApiToken | null> {
+    const r = this.stmt('SELECT * FROM api_tokens WHERE token_hash = ?').get(filterString(tokenHash, 'tokenHash')) as Row | undefined;
+    return r ? { id: r.id, userId: r.user_id, name: r.name, tokenHash: r.token_hash, createdAt: r.created_at, lastUsedAt: r.last_used_at ?? null } : null;
+  }
+
+  // ---------------------------------------------------------------- meta
+
+  async getMeta(key: string): Promise<string | null> {
+    const r = this.stmt('SELECT value FROM meta WHERE key = ?').get(filterString(key, 'key')) as Row | undefined;
+    return r ? r.value : null;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .run(filterString(key, 'key'), filterString(value, 'value'));
+  }
+}
+
+// ---------------------------------------------------------------- row mapping
+
+function toEvent(r: Row): AccountEvent {
+  return { id: r.id, accountId: r.account_id, type: r.type, occurredAt: r.occurred_at, data: JSON.parse(r.data) };
+}
+
+function toVersion(r: Row): DefinitionVersion {
+  return {
+    definitionId: r.definition_id, kind: r.kind, version: r.version, content: JSON.parse(r.content),
+    hash: r.hash, author: r.author, message: r.message, publishedAt: r.published_at,
+  };
+}
+
+function toInt(v: unknown, where: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new Error(`${where}: expected an integer`);
+  return n;
+}
+
+function instanceRow(inst: Instance): Row {
+  requireId(inst?.id, 'instance.id');
+  return {
+    id: inst.id, account_id: requireId(inst.accountId, `instance "${inst.id}".accountId`), playbook_id: inst.playbookId,
+    version: toInt(inst.version, `instance "${inst.id}".version`), status: inst.status, node_id: inst.nodeId ?? null,
+    started_at: isoTime(inst.startedAt, `instance "${inst.id}".startedAt`), json: JSON.stringify(inst),
+  };
+}
+
+function taskRow(task: Task, where: string): Row {
+  requireId(task?.id, `${where}.id`);
+  requireId(task.key, `${where}.key`);
+  const createdAt = isoTime(task.createdAt, `${where}.createdAt`);
+  return {
+    id: task.id, key: task.key, account_id: requireId(task.accountId, `${where}.accountId`), playbook_id: String(task.playbookId),
+    owner: String(task.owner), status: task.status, type: task.type, priority: task.priority, prio_rank: priorityRank(task.priority),
+    due_at: isoTime(task.dueAt, `${where}.dueAt`), snoozed_until: isoTimeOrNull(task.snoozedUntil, `${where}.snoozedUntil`),
+    created_at: createdAt, created_day: dayOf(createdAt), created_week: weekOf(createdAt), json: JSON.stringify(task),
+  };
+}
+
+function taskWhere(f: TaskFilter): { where: string; params: unknown[] } {
+  const w: string[] = [];
+  const p: unknown[] = [];
+  if (f.owner !== undefined) { w.push('owner = ?'); p.push(filterString(f.owner, 'filter.owner')); }
+  if (f.accountId !== undefined) { w.push('account_id = ?'); p.push(filterString(f.accountId, 'filter.accountId')); }
+  if (f.status !== undefined) {
+    if (Array.isArray(f.status)) {
+      const s = f.status.map((x, i) => filterString(x, `filter.status[${i}]`));
+      w.push(s.length ? `status IN (${s.map(() => '?').join(', ')})` : '0');
+      p.push(...s);
+    } else { w.push('status = ?'); p.push(filterString(f.status, 'filter.status')); }
+  }
+  if (f.type !== undefined) { w.push('type = ?'); p.push(filterString(f.type, 'filter.type')); }
+  if (f.priority !== undefined) { w.push('priority = ?'); p.push(filterString(f.priority, 'filter.priority')); }
+  if (f.playbookId !== undefined) { w.push('playbook_id = ?'); p.push(filterString(f.playbookId, 'filter.playbookId')); }
+  if (f.dueBefore !== undefined) { w.push('due_at <= ?'); p.push(isoTime(f.dueBefore, 'filter.dueBefore')); }
+  if (f.visibleAt !== undefined) { w.push('(snoozed_until IS NULL OR snoozed_until <= ?)'); p.push(isoTime(f.visibleAt, 'filter.visibleAt')); }
+  if (f.createdAfter !== undefined) { w.push('created_at >= ?'); p.push(isoTime(f.createdAfter, 'filter.createdAfter')); }
+  if (f.createdBefore !== undefined) { w.push('created_at < ?'); p.push(isoTime(f.createdBefore, 'filter.createdBefore')); }
+  return { where: w.length ? `WHERE ${w.join(' AND ')}` : '', params: p };
+}
+
