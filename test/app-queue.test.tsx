@@ -1,0 +1,118 @@
+// @vitest-environment happy-dom
+/**
+ * My queue as a CSM sees it: most urgent first (priority, then due date), overdue marked,
+ * filters with counts that ask the server for the filtered queue, and bulk actions.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { QueuePage } from '../editor/src/app/QueuePage.js';
+import { ToastProvider } from '../editor/src/app/ui.js';
+
+const NOW = Date.parse('2026-11-22T09:00:00.000Z');
+
+function task(id: string, priority: string, dueAt: string, extra: Record<string, unknown> = {}) {
+  return {
+    id, key: id, accountId: 'acc-' + id, playbookId: 'renewal-90-days', playbookVersion: 1, nodeId: 'n1', instanceId: null,
+    title: 'Task ' + id, type: 'lifecycle', priority, owner: 'csm-1', status: 'open', flaggedRed: false,
+    createdAt: '2026-11-01T00:00:00.000Z', updatedAt: '2026-11-01T00:00:00.000Z', dueAt, snoozedUntil: null,
+    completedAt: null, closedReason: null, reasonText: 'Reason for ' + id,
+    reason: { source: 'playbook', definitionId: 'renewal-90-days', version: 1, nodeId: 'n1', trigger: 'condition became true', values: {}, at: '2026-11-01T00:00:00.000Z' },
+    steps: [], email: null,
+    account: { id: 'acc-' + id, name: 'Account ' + id, tier: 'tier-1', mrr: 4200, renewalDate: '2027-02-14T00:00:00.000Z' },
+    playbookName: 'Renewal in 90 days',
+    ...extra,
+  };
+}
+
+const ITEMS = [
+  task('low-soon', 'low', '2026-11-23T00:00:00.000Z'),
+  task('high-late', 'high', '2026-12-10T00:00:00.000Z', { type: 'risk' }),
+  task('urgent', 'urgent', '2026-12-01T00:00:00.000Z', { type: 'risk' }),
+  task('high-overdue', 'high', '2026-11-20T00:00:00.000Z'),
+];
+const COUNTS = { type: { risk: 2, lifecycle: 2 }, priority: { urgent: 1, high: 2, low: 1 }, due: { overdue: 1, today: 1, week: 2 }, tier: { 'tier-1': 4 } };
+
+let calls: { url: string; init?: RequestInit }[] = [];
+
+function respond(body: unknown, status = 200) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+beforeEach(() => {
+  calls = [];
+  window.history.replaceState(null, '', '/queue');
+  vi.stubGlobal('fetch', vi.fn(async (url: string, init?: RequestInit) => {
+    calls.push({ url, init });
+    if (url.startsWith('/api/tasks/queue')) {
+      const q = new URL(url, 'http://x').searchParams;
+      const items = q.get('type') ? ITEMS.filter((t) => t.type === q.get('type')) : ITEMS;
+      return respond({ items, total: items.length, counts: COUNTS });
+    }
+    if (url === '/api/tasks/bulk') return respond({ updated: 2 });
+    return respond({ error: { message: 'not found' } }, 404);
+  }));
+});
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+function renderQueue() {
+  return render(<ToastProvider><QueuePage nowMs={NOW} /></ToastProvider>);
+}
+
+describe('My queue', () => {
+  it('lists open tasks by priority, then due date, and marks overdue ones', async () => {
+    renderQueue();
+    const rows = await screen.findAllByTestId('queue-row');
+    expect(rows.map((r) => r.getAttribute('data-task-id'))).toEqual(['urgent', 'high-overdue', 'high-late', 'low-soon']);
+    expect(calls[0].url).toContain('owner=me');
+    const overdue = rows[1];
+    expect(overdue.className).toContain('wm-is-overdue');
+    expect(within(overdue).getByText(/Overdue/)).toBeTruthy();
+    expect(rows[0].className).not.toContain('wm-is-overdue');
+    // Each row says which account, why, and which playbook.
+    expect(within(rows[0]).getByText('Account urgent')).toBeTruthy();
+    expect(within(rows[0]).getByText('Reason for urgent')).toBeTruthy();
+    expect(within(rows[0]).getByText(/Renewal in 90 days/)).toBeTruthy();
+    expect(screen.getByText(/4 open tasks · 1 overdue/)).toBeTruthy();
+  });
+
+  it('shows counts on the filters and asks the server for the filtered queue', async () => {
+    renderQueue();
+    await screen.findAllByTestId('queue-row');
+    const typeGroup = screen.getByRole('group', { name: 'Type' });
+    const risk = within(typeGroup).getByRole('button', { name: /Risk/ });
+    expect(risk.textContent).toContain('2');
+    expect(within(typeGroup).getByRole('button', { name: /Opportunity/ }).textContent).toContain('0');
+    fireEvent.click(risk);
+    await waitFor(() => expect(screen.getAllByTestId('queue-row')).toHaveLength(2));
+    expect(calls.at(-1)!.url).toContain('type=risk');
+    expect(window.location.search).toBe('?type=risk');
+    expect(risk.getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('completes the selected tasks in one bulk request', async () => {
+    renderQueue();
+    await screen.findAllByTestId('queue-row');
+    fireEvent.click(screen.getByLabelText('Select Task urgent'));
+    fireEvent.click(screen.getByLabelText('Select Task low-soon'));
+    expect(screen.getByText('2 selected')).toBeTruthy();
+    fireEvent.click(within(screen.getByRole('toolbar')).getByRole('button', { name: 'Complete' }));
+    await waitFor(() => expect(calls.some((c) => c.url === '/api/tasks/bulk')).toBe(true));
+    const bulk = calls.find((c) => c.url === '/api/tasks/bulk')!;
+    expect(JSON.parse(String(bulk.init!.body))).toEqual({ ids: ['urgent', 'low-soon'], action: 'complete' });
+  });
+
+  it('says so when the queue is empty, and shows a server error with a retry', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => respond({ items: [], total: 0, counts: {} })));
+    renderQueue();
+    expect(await screen.findByText('Your queue is clear')).toBeTruthy();
+    cleanup();
+    vi.stubGlobal('fetch', vi.fn(async () => respond({ error: { message: 'The store is unavailable' } }, 503)));
+    renderQueue();
+    expect((await screen.findByRole('alert')).textContent).toContain('The store is unavailable');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+});
