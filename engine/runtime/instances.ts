@@ -41,7 +41,8 @@ export function endRun(ctx: EvalContext, inst: Instance, status: 'completed' | '
   inst.endReason = reason;
   const r = ctx.run(inst.playbookId);
   if (r) ctx.setRun(inst.playbookId, { ...r, lastEndedAt: ctx.now, activeInstanceId: r.activeInstanceId === inst.id ? null : r.activeInstanceId });
-  ctx.timeline('playbook', status, `Playbook ${inst.playbookId} ${status === 'completed' ? 'completed' : 'exited'}: ${reason}`, [inst.id, status], { instanceId: inst.id, playbookId: inst.playbookId });
+  const name = ctx.lib.playbooks.get(inst.playbookId)?.versions.get(inst.version)?.def.name ?? inst.playbookId;
+  ctx.timeline('playbook', status, `Playbook ${name} ${status === 'completed' ? 'completed' : 'exited'}: ${reason}`, [inst.id, status], { instanceId: inst.id, playbookId: inst.playbookId });
 }
 
 function incident(ctx: EvalContext, inst: Instance, message: string): void {
