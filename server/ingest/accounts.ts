@@ -1,0 +1,76 @@
+/**
+ * Account ingest shared by POST /api/accounts/bulk, the CSV import and the demo seed:
+ * each record is checked against the data dictionary; good ones are upserted (partial
+ * merge), the rest reported with index, id, path and message.
+ */
+import type { ValidateFunction } from 'ajv';
+import type { FieldDef } from '../../engine/schema/definitions.js';
+import type { ServerContext } from '../context.js';
+import type { AccountUpsert } from '../store/types.js';
+import { ajvDetails, createAjv } from '../http/validate.js';
+import { accountRecordSchema, derivedFieldNames, dictionaryOf, normalizeValue } from './dictionary.js';
+
+export const MAX_ACCOUNTS_PER_REQUEST = 10_000;
+
+export interface AccountRejection { index: number; id: string | null; path: string; message: string }
+export interface AccountIngestResult { accepted: number; inserted: number; updated: number; rejected: AccountRejection[] }
+
+const ajv = createAjv();
+let cache: { key: string; validate: ValidateFunction; derived: Set<string>; byName: Map<string, FieldDef> } | null = null;
+
+function validatorFor(fields: FieldDef[]) {
+  const key = JSON.stringify(fields);
+  if (cache?.key !== key) {
+    cache = {
+      key,
+      validate: ajv.compile(accountRecordSchema(fields)),
+      derived: derivedFieldNames(fields),
+      byName: new Map(fields.map((f) => [f.name, f])),
+    };
+  }
+  return cache;
+}
+
+/** Validates records; returns the upserts and the problems (one entry per problem). */
+export function checkAccountRecords(fields: FieldDef[], records: unknown[]): { upserts: { index: number; upsert: AccountUpsert }[]; rejected: AccountRejection[] } {
+  const v = validatorFor(fields);
+  const upserts: { index: number; upsert: AccountUpsert }[] = [];
+  const rejected: AccountRejection[] = [];
+  records.forEach((rec, index) => {
+    const id = rec && typeof rec === 'object' && typeof (rec as { id?: unknown }).id === 'string' ? (rec as { id: string }).id : null;
+    if (!rec || typeof rec !== 'object' || Array.isArray(rec)) {
+      rejected.push({ index, id, path: '', message: 'must be an object with an id and field values' });
+      return;
+    }
+    if (!v.validate(rec)) {
+      for (const d of ajvDetails(v.validate.errors)) {
+        const name = d.path.split('/')[1];
+        const message = name && v.derived.has(name) ? `"${name}" is a derived field: it is computed, not stored` : d.message;
+        rejected.push({ index, id, path: d.path, message });
+      }
+      return;
+    }
+    const { id: recId, tags, flags, ...rest } = rec as Record<string, unknown>;
+    const fieldValues: Record<string, unknown> = {};
+    for (const [k, val] of Object.entries(rest)) fieldValues[k] = normalizeValue(v.byName.get(k), val);
+    const upsert: AccountUpsert = { id: recId as string, fields: fieldValues };
+    if (tags !== undefined) upsert.tags = [...new Set(tags as string[])];
+    if (flags !== undefined) upsert.flags = flags as Record<string, boolean>;
+    upserts.push({ index, upsert });
+  });
+  return { upserts, rejected };
+}
+
+/** Validates and stores; the same account id twice in one batch merges in order. */
+export async function ingestAccounts(ctx: ServerContext, records: unknown[]): Promise<AccountIngestResult> {
+  const fields = dictionaryOf(ctx);
+  const { upserts, rejected } = checkAccountRecords(fields, records);
+  let inserted = 0, updated = 0;
+  if (upserts.length) {
+    const r = await ctx.store.upsertAccounts(upserts.map((u) => u.upsert), ctx.clock.now().toISOString());
+    inserted = r.inserted;
+    updated = r.updated;
+    ctx.kickWorker();
+  }
+  return { accepted: upserts.length, inserted, updated, rejected };
+}

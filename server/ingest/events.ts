@@ -1,0 +1,94 @@
+/**
+ * Event ingest (POST /api/events, activities, the demo seed): envelope and built-in
+ * payloads checked, then insert-if-absent by id, so a repeated event changes nothing.
+ */
+import type { ValidateFunction } from 'ajv';
+import type { AccountEvent } from '../../engine/types.js';
+import type { ServerContext } from '../context.js';
+import { ajvDetails, createAjv } from '../http/validate.js';
+
+export const MAX_EVENTS_PER_REQUEST = 10_000;
+export const ACTIVITY_KINDS = ['meeting', 'call', 'email', 'note', 'ebr'] as const;
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
+
+export const eventSchema = {
+  type: 'object',
+  required: ['id', 'accountId', 'type', 'occurredAt', 'data'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 200 },
+    accountId: { type: 'string', minLength: 1, maxLength: 200 },
+    type: { type: 'string', pattern: '^[a-z][a-z0-9_-]*(\\.[a-z0-9_-]+)*$', maxLength: 100 },
+    occurredAt: { type: 'string', format: 'date-time' },
+    data: { type: 'object' },
+  },
+} as const;
+
+const ticketPriority = { enum: ['low', 'normal', 'high', 'urgent'] };
+const count = { type: 'integer', minimum: 0 };
+
+/** Payload schemas of the built-in event types (custom types may carry any object). */
+export const builtinEventData: Record<string, object> = {
+  'nps.response': {
+    type: 'object', required: ['score'],
+    properties: { score: { type: 'integer', minimum: 0, maximum: 10 }, comment: { type: 'string', maxLength: 10_000 }, respondent: { type: 'string' } },
+  },
+  'ticket.opened': {
+    type: 'object',
+    properties: { ticketId: { type: ['string', 'integer'], minLength: 1 }, priority: ticketPriority, bug: { type: 'boolean' }, openedAt: { type: 'string', format: 'date-time' }, subject: { type: 'string' } },
+  },
+  'ticket.closed': { type: 'object', required: ['ticketId'], properties: { ticketId: { type: ['string', 'integer'], minLength: 1 } } },
+  'ticket.escalated': { type: 'object', required: ['ticketId'], properties: { ticketId: { type: ['string', 'integer'], minLength: 1 }, priority: ticketPriority } },
+  'usage.snapshot': {
+    type: 'object', minProperties: 1,
+    properties: { dau: count, dauTrendPct: { type: 'number' }, featuresUsed: count, keyFeaturesGreen: count, usageGreen: { type: 'boolean' } },
+  },
+  'license.changed': {
+    type: 'object', minProperties: 1,
+    properties: { licensesPurchased: count, licensesDeployed: count, purchased: count, deployed: count },
+  },
+  'csm.activity': {
+    type: 'object', required: ['kind'],
+    properties: { kind: { enum: [...ACTIVITY_KINDS] }, summary: { type: 'string', maxLength: 10_000 }, by: { type: 'string' } },
+  },
+};
+
+export interface EventRejection { index: number; id: string | null; path: string; message: string }
+export interface EventIngestResult { inserted: number; insertedIds: string[]; duplicates: string[]; rejected: EventRejection[] }
+
+const ajv = createAjv();
+const envelope: ValidateFunction = ajv.compile(eventSchema);
+const payloads = new Map(Object.entries(builtinEventData).map(([t, s]) => [t, ajv.compile(s)]));
+
+export function checkEvents(records: unknown[]): { events: AccountEvent[]; rejected: EventRejection[] } {
+  const events: AccountEvent[] = [];
+  const rejected: EventRejection[] = [];
+  records.forEach((rec, index) => {
+    const id = rec && typeof rec === 'object' && typeof (rec as { id?: unknown }).id === 'string' ? (rec as { id: string }).id : null;
+    if (!envelope(rec)) {
+      for (const d of ajvDetails(envelope.errors)) rejected.push({ index, id, path: d.path, message: d.message });
+      return;
+    }
+    const ev = rec as unknown as AccountEvent;
+    const payload = payloads.get(ev.type);
+    if (payload && !payload(ev.data)) {
+      for (const d of ajvDetails(payload.errors, '/data')) rejected.push({ index, id, path: d.path, message: d.message });
+      return;
+    }
+    events.push({ id: ev.id, accountId: ev.accountId, type: ev.type, occurredAt: new Date(ev.occurredAt).toISOString(), data: ev.data });
+  });
+  return { events, rejected };
+}
+
+export async function ingestEvents(ctx: ServerContext, records: unknown[]): Promise<EventIngestResult> {
+  const { events, rejected } = checkEvents(records);
+  let insertedIds: string[] = [];
+  let duplicates: string[] = [];
+  if (events.length) {
+    const r = await ctx.store.insertEvents(events, ctx.clock.now().toISOString());
+    insertedIds = r.inserted;
+    duplicates = r.duplicates;
+    if (insertedIds.length) ctx.kickWorker();
+  }
+  return { inserted: insertedIds.length, insertedIds, duplicates, rejected };
+}

@@ -1,0 +1,192 @@
+/**
+ * The worker: claims due accounts (leases, so two workers never evaluate one account at
+ * once), runs the engine over each account's pending events one by one and then a clock
+ * tick, and commits everything in one store transaction. A crash before commit leaves the
+ * claim to expire; the next worker redoes the evaluation, and task keys make that safe.
+ */
+import { evaluate } from '../engine/runtime/index.js';
+import type { Account, AccountState, Effect, Instance, Task } from '../engine/types.js';
+import type { ServerContext } from './context.js';
+import type { Claim, EvaluationBundle, EvaluationCommit } from './store/types.js';
+
+export interface WorkerOptions {
+  workerId?: string;
+  /** How long a claim is held before another worker may take it over. */
+  leaseMs?: number;
+  /** Accounts claimed per round. */
+  batch?: number;
+  /** Test hook: called after claiming, before evaluating (worker-main uses it to simulate a crash). */
+  afterClaim?: (claims: Claim[]) => Promise<void> | void;
+  /** Called after each successful commit (worker-main reports these in its test mode). */
+  onCommitted?: (accountId: string) => void;
+  log?: (msg: string) => void;
+}
+
+export interface Worker {
+  readonly workerId: string;
+  /** One round at clock.now(): claim, evaluate, commit. Resolves to the number of accounts committed. */
+  runOnce(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+  /** Wakes a sleeping loop (ctx.kickWorker calls this for the in-process worker). */
+  kick(): void;
+  stats(): { rounds: number; committed: number; failed: number; lostClaims: number };
+}
+
+const MAX_BACKOFF_MS = 60 * 60_000;
+
+/** The engine result of one account: events applied in order, then a tick. */
+export function evaluateBundle(ctx: ServerContext, bundle: EvaluationBundle, now: string): EvaluationCommit {
+  const lib = ctx.library.current();
+  let account: Account = bundle.account;
+  let state: AccountState | null = bundle.state;
+  const instances = new Map<string, Instance>(bundle.instances.map((i) => [i.id, i]));
+  const changed = new Map<string, Instance>();
+  const tasks = new Map<string, Task>(bundle.tasks.map((t) => [t.id, t]));
+  const effects: Effect[] = [];
+  let nextWakeAt: string | null = null;
+
+  const step = (event?: EvaluationBundle['pendingEvents'][number]) => {
+    const res = evaluate(lib, {
+      account,
+      state,
+      instances: [...instances.values()].filter((i) => i.status === 'active'),
+      tasks: [...tasks.values()],
+      event,
+      now,
+    });
+    account = res.account;
+    state = res.state;
+    for (const inst of res.instances) {
+      instances.set(inst.id, inst);
+      changed.set(inst.id, inst);
+    }
+    for (const e of res.effects) {
+      effects.push(e);
+      if (e.kind === 'createTask') tasks.set(e.task.id, e.task);
+      else if (e.kind === 'updateTask') {
+        const t = tasks.get(e.taskId);
+        if (t) tasks.set(t.id, { ...t, ...e.changes, updatedAt: e.at });
+      } else if (e.kind === 'closeTask') {
+        const t = tasks.get(e.taskId);
+        if (t) tasks.set(t.id, { ...t, status: 'closed', closedReason: e.reason, updatedAt: e.at });
+      }
+    }
+    nextWakeAt = res.nextWakeAt;
+  };
+
+  for (const ev of bundle.pendingEvents) step(ev);
+  step();
+  return {
+    account,
+    state: state!,
+    instances: [...changed.values()],
+    effects,
+    nextWakeAt,
+    processedEventIds: bundle.pendingEvents.map((e) => e.id),
+  };
+}
+
+export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Worker {
+  const workerId = opts.workerId ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const leaseMs = opts.leaseMs ?? 60_000;
+  const batch = opts.batch ?? 50;
+  const log = opts.log ?? ((m: string) => console.log(`[worker ${workerId}] ${m}`));
+  const counters = { rounds: 0, committed: 0, failed: 0, lostClaims: 0 };
+
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  let kicked = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  async function processClaim(claim: Claim, now: string): Promise<boolean> {
+    try {
+      const bundle = await ctx.store.loadForEvaluation(claim.accountId);
+      const commit = evaluateBundle(ctx, bundle, now);
+      const ok = await ctx.store.commitEvaluation(claim, commit, now);
+      if (ok) opts.onCommitted?.(claim.accountId);
+      if (!ok) {
+        counters.lostClaims++;
+        log(`lease on ${claim.accountId} was lost before commit; another worker owns it now`);
+      }
+      return ok;
+    } catch (e) {
+      counters.failed++;
+      const message = e instanceof Error ? e.message : String(e);
+      try {
+        const prior = (await ctx.store.listIncidents()).find((i) => i.accountId === claim.accountId);
+        const attempts = prior?.attempts ?? 0;
+        const backoff = Math.min(MAX_BACKOFF_MS, 30_000 * 2 ** attempts);
+        const retryAt = new Date(Date.parse(now) + backoff).toISOString();
+        const rec = await ctx.store.failEvaluation(claim, message, now, retryAt);
+        log(`evaluation of ${claim.accountId} failed (attempt ${rec.attempts}, retry at ${retryAt}): ${message}`);
+      } catch (inner) {
+        log(`could not record the failure of ${claim.accountId}: ${(inner as Error).message}`);
+      }
+      return false;
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    counters.rounds++;
+    // Another process may have published: pick up the new library before evaluating (one meta read).
+    const lib = ctx.library as { refreshIfChanged?: () => Promise<boolean> };
+    if (lib.refreshIfChanged) await lib.refreshIfChanged();
+    const now = ctx.clock.now().toISOString();
+    const claims = await ctx.store.claimDue(workerId, now, leaseMs, batch);
+    if (!claims.length) return 0;
+    if (opts.afterClaim) await opts.afterClaim(claims);
+    let committed = 0;
+    for (const claim of claims) {
+      if (await processClaim(claim, now)) committed++;
+    }
+    counters.committed += committed;
+    return committed;
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (kicked || !running) { kicked = false; resolve(); return; }
+      wake = () => { wake = null; kicked = false; if (timer) clearTimeout(timer); timer = null; resolve(); };
+      timer = setTimeout(() => wake?.(), ms);
+    });
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      let claimedFull = false;
+      try {
+        const before = counters.committed + counters.failed + counters.lostClaims;
+        await runOnce();
+        const handled = counters.committed + counters.failed + counters.lostClaims - before;
+        claimedFull = handled >= batch;
+      } catch (e) {
+        log(`round failed: ${(e as Error).message}`);
+      }
+      // A full batch means more is probably due: go again at once; otherwise wait for a kick or 1 s.
+      if (running && !claimedFull) await sleep(1000);
+    }
+  }
+
+  return {
+    workerId,
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = null;
+    },
+    kick() {
+      kicked = true;
+      wake?.();
+    },
+    stats: () => ({ ...counters }),
+  };
+}
