@@ -1,0 +1,68 @@
+/** A problem found in a definition: where it is and what is wrong, in plain language. */
+export interface Problem {
+  file?: string;
+  /** Slash-separated path inside the definition, e.g. "nodes/2/task/title"; "" for the whole file. */
+  path: string;
+  nodeId?: string;
+  edgeId?: string;
+  severity: 'error' | 'warning';
+  message: string;
+  /** For JSON syntax errors: 1-based position in the file. */
+  line?: number;
+  column?: number;
+}
+
+/** Joins path parts, skipping empty ones: join('nodes/2', '/and/0') -> 'nodes/2/and/0'. */
+export function joinPath(...parts: (string | number)[]): string {
+  return parts
+    .map((p) => String(p).replace(/^\/+|\/+$/g, ''))
+    .filter((p) => p !== '')
+    .join('/');
+}
+
+export function isObj(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function asArray(v: unknown): any[] {
+  return Array.isArray(v) ? v : [];
+}
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** " (did you mean x?)" for the closest candidate, if it is close enough. */
+export function suggest(word: string, candidates: readonly string[]): string {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean ${best}?)` : '';
+}
+
+function distance(a: string, b: string): number {
+  if (a === b) return 0;
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** "a, b or c" */
+export function listOr(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
