@@ -86,7 +86,7 @@ export function AccountsPage() {
                       const a = rowAccount(row);
                       const state = row.state ?? null;
                       const h = (row.health ?? state?.health) as { color?: string; score?: number } | null | undefined;
-                      const stage = Object.values(state?.journeys ?? {})[0]?.stage;
+                      const stage = Object.values((row.journeys as Record<string, { stage: string }> | undefined) ?? state?.journeys ?? {})[0]?.stage;
                       const rd = daysUntil(a.fields.renewalDate, nowMs);
                       return (
                         <tr key={a.id}>

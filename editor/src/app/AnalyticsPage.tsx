@@ -227,7 +227,7 @@ function ChurnSection({ data }: { data: unknown }) {
           <tbody>
             {rows.map((r) => (
               <tr key={r.month}>
-                <td>{r.month.slice(0, 7)}</td>
+                <td>{r.month.slice(0, 7)}{r.partial && <span className="wm-muted wm-small"> (so far)</span>}</td>
                 <td className="wm-num">{formatMoney(r.startMrr)}</td>
                 <td className="wm-num">{formatMoney(r.churnedMrr)}</td>
                 <td className="wm-num">{formatPercent(r.rate, 2)}</td>

@@ -21,8 +21,11 @@ export type QueueFilters = Partial<Record<'type' | 'priority' | 'due' | 'tier', 
 
 /** Counts for one facet: the server's when it sends them, else counted from the loaded tasks. */
 export function facetCounts(counts: FacetCounts | undefined, items: QueueTask[], key: string, nowMs: number): Record<string, number> {
-  const fromServer = counts?.[key];
-  if (fromServer && typeof fromServer === 'object') return fromServer;
+  if (counts) {
+    if (key === 'type' && counts.byType) return counts.byType;
+    if (key === 'priority' && counts.byPriority) return counts.byPriority;
+    if (key === 'due' && counts.overdue !== undefined) return { overdue: counts.overdue ?? 0, today: counts.today ?? 0, week: counts.week ?? 0 };
+  }
   const out: Record<string, number> = {};
   for (const t of items) {
     if (key === 'due') {
@@ -48,7 +51,8 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
     tier: loc.search.get('tier') ?? undefined,
   };
   const res = useApi<QueueResponse>('/api/tasks/queue' + query({ owner: 'me', ...filters }));
-  // Unfiltered counts come with every response when the server sends them; keep the facet lists stable.
+  // The server counts types, priorities and due windows; tiers are counted over the whole queue.
+  const all = useApi<QueueResponse>('/api/tasks/queue?owner=me&limit=1000');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [snoozeOpen, setSnoozeOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -57,7 +61,7 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
 
   const items = useMemo(() => (res.data?.items ?? []).slice().sort(compareTasks), [res.data]);
   const visibleSelected = items.filter((t) => selected.has(t.id)).map((t) => t.id);
-  const overdueCount = items.filter((t) => Date.parse(t.dueAt) < nowMs).length;
+  const overdueCount = items.filter((t) => isOverdue(t, nowMs)).length;
 
   function setFilter(key: string, value: string | undefined) {
     setSelected(new Set());
@@ -73,6 +77,7 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
       setSelected(new Set());
       setSnoozeOpen(false);
       res.reload();
+      all.reload();
     } catch (e) {
       setActionError(e as Error);
     } finally {
@@ -88,7 +93,7 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
       <div className="wm-queue-layout">
         <aside className="wm-facets" aria-label="Filters">
           {FACETS.map((f) => {
-            const counts = facetCounts(res.data?.counts, res.data?.items ?? [], f.key, nowMs);
+            const counts = f.key === 'tier' ? facetCounts(undefined, all.data?.items ?? [], 'tier', nowMs) : facetCounts(res.data?.counts, res.data?.items ?? [], f.key, nowMs);
             const options = f.options ?? Object.keys(counts).sort().map((v) => ({ value: v, label: humanize(v) }));
             if (options.length === 0) return null;
             return (
@@ -151,8 +156,13 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
   );
 }
 
+/** Overdue by the server's clock when it says so (it may run on a test clock), else by ours. */
+function isOverdue(t: QueueTask, nowMs: number): boolean {
+  return typeof t.overdue === 'boolean' ? t.overdue : Date.parse(t.dueAt) < nowMs;
+}
+
 function QueueRow({ task: t, nowMs, selected, onSelect }: { task: QueueTask; nowMs: number; selected: boolean; onSelect: (on: boolean) => void }) {
-  const overdue = Date.parse(t.dueAt) < nowMs;
+  const overdue = isOverdue(t, nowMs);
   const days = daysUntil(t.dueAt, nowMs);
   return (
     <li className={'wm-task-row' + (overdue ? ' wm-is-overdue' : '') + (selected ? ' wm-selected' : '')} data-testid="queue-row" data-task-id={t.id}>

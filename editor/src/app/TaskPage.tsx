@@ -17,13 +17,16 @@ import type { Account, Reason, Task, TimelineEntry } from '../../../engine/types
 
 /** The audit answer, read defensively: the reason plus whatever extra the server adds. */
 interface Audit {
-  reason?: Reason;
-  conditionText?: string;
+  reasonText?: string;
+  source?: string | null;
+  definition?: { id?: string; name?: string; version?: number; kind?: string | null };
+  node?: { id?: string; label?: string | null; kind?: string | null };
+  trigger?: string | null;
+  conditionText?: string | null;
   condition?: unknown;
-  playbook?: { id?: string; name?: string; version?: number };
-  node?: { id?: string; name?: string; kind?: string };
-  history?: { at: string; text?: string; action?: string; by?: string; note?: string }[];
-  [k: string]: unknown;
+  values?: Record<string, unknown>;
+  at?: string;
+  history?: { at: string; by?: string | null; action?: string; note?: string | null }[];
 }
 
 function unwrapAccount(a: TaskDetail['account']): Account | null {
@@ -149,7 +152,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
               </ul>
             )}
           </Card>
-          {task.email && <EmailDraft task={task} html={detail.emailHtml} accountId={accountId} canSend={canWork(user)} onSent={() => { accountRes.reload(); }} />}
+          {(detail.email ?? task.email) && <EmailDraft email={(detail.email ?? task.email)!} html={detail.emailHtml} accountId={accountId} canSend={canWork(user)} onSent={() => { accountRes.reload(); }} />}
           {canWork(user) && (
             <Card title="Log an activity">
               <ActivityForm accountId={accountId} onLogged={() => accountRes.reload()} />
@@ -186,8 +189,11 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
 }
 
 function WhyThisTask({ task, audit, playbookName }: { task: Task; audit: { data: Audit | undefined; error: Error | null; loading: boolean }; playbookName?: string }) {
-  const reason: Reason = audit.data?.reason ?? task.reason;
-  const values = Object.entries(reason?.values ?? {});
+  const a = audit.data;
+  const reason: Partial<Reason> = task.reason ?? {};
+  const values = Object.entries(a?.values ?? reason.values ?? {});
+  const source = a?.source ?? reason.source;
+  const defId = a?.definition?.id ?? reason.definitionId ?? task.playbookId;
   const conditionText = typeof audit.data?.conditionText === 'string' ? audit.data.conditionText : null;
   return (
     <div className="wm-why">
@@ -200,18 +206,18 @@ function WhyThisTask({ task, audit, playbookName }: { task: Task; audit: { data:
         </>
       )}
       <dl className="wm-kvs" style={{ marginTop: 12 }}>
-        <Field label="Playbook">{reason.source === 'playbook' ? <Link to={`/definitions/${encodeURIComponent(reason.definitionId)}`}>{audit.data?.playbook?.name ?? playbookName ?? reason.definitionId}</Link> : humanize(reason.source)}</Field>
-        <Field label="Version">v{reason.version ?? task.playbookVersion}</Field>
-        <Field label="Node">{audit.data?.node?.name ?? reason.nodeId ?? task.nodeId}</Field>
-        <Field label="Trigger">{reason.trigger}</Field>
-        <Field label="When">{formatDateTime(reason.at ?? task.createdAt)}</Field>
+        <Field label={source === 'journey' ? 'Journey' : source === 'manual' ? 'Source' : 'Playbook'}>{source === 'manual' ? 'Created by hand' : <Link to={`/definitions/${encodeURIComponent(defId)}`}>{a?.definition?.name ?? playbookName ?? defId}</Link>}</Field>
+        <Field label="Version">v{a?.definition?.version ?? reason.version ?? task.playbookVersion}</Field>
+        <Field label="Node">{a?.node?.label ?? a?.node?.id ?? reason.nodeId ?? task.nodeId}{a?.node?.kind ? <span className="wm-muted"> ({a.node.kind})</span> : null}</Field>
+        <Field label="Trigger">{a?.trigger ?? reason.trigger ?? '—'}</Field>
+        <Field label="When">{formatDateTime(a?.at ?? reason.at ?? task.createdAt)}</Field>
       </dl>
       {audit.error && <div className="wm-muted wm-small" style={{ marginTop: 8 }}>The audit trail could not be loaded: {audit.error.message}</div>}
       {Array.isArray(audit.data?.history) && audit.data!.history!.length > 0 && (
         <details style={{ marginTop: 10 }}>
           <summary className="wm-small">Task history ({audit.data!.history!.length})</summary>
           <ul className="wm-small" style={{ margin: '6px 0 0', paddingLeft: 18 }}>
-            {audit.data!.history!.map((h, i) => <li key={i}>{formatDateTime(h.at)} — {h.text ?? h.note ?? h.action}{h.by ? ` (${h.by})` : ''}</li>)}
+            {audit.data!.history!.map((h, i) => <li key={i}>{formatDateTime(h.at)} — {h.note ?? h.action}{h.by ? ` (${h.by})` : ' (engine)'}</li>)}
           </ul>
         </details>
       )}
@@ -219,11 +225,10 @@ function WhyThisTask({ task, audit, playbookName }: { task: Task; audit: { data:
   );
 }
 
-function EmailDraft({ task, html, accountId, canSend, onSent }: { task: Task; html: string | null; accountId: string; canSend: boolean; onSent: () => void }) {
+function EmailDraft({ email, html, accountId, canSend, onSent }: { email: { to?: string; subject: string; body: string }; html: string | null; accountId: string; canSend: boolean; onSent: () => void }) {
   const toast = useToast();
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<Error | null>(null);
-  const email = task.email!;
   const text = html ? htmlToText(html) : email.body;
   // The server escapes every merge value; sandbox="" also blocks scripts, forms and navigation.
   const doc = `<!doctype html><html><head><meta charset="utf-8"><style>body{font:14px/1.5 system-ui,sans-serif;color:#1d2330;margin:12px;}</style></head><body>${html ?? ''}</body></html>`;

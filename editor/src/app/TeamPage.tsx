@@ -3,7 +3,7 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { useApi } from './useApi.js';
 import { Link } from './router.js';
 import { Async, Card, Empty, PageHeader } from './ui.js';
-import { formatMoney, formatNumber, formatPercent } from './format.js';
+import { formatMoney, formatNumber, formatPercent, humanize } from './format.js';
 import { teamRows } from './analytics-data.js';
 
 export function TeamPage() {
@@ -70,7 +70,7 @@ function TeamView({ data }: { data: unknown }) {
           <div className="wm-muted wm-small" style={{ marginBottom: 8 }}>Share of each CSM's accounts that entered a stage and moved on to the next one.</div>
           <div className="wm-table-wrap">
             <table className="wm-table">
-              <thead><tr><th>CSM</th>{stages.map((s) => <th key={s.id} className="wm-num">{s.name}</th>)}</tr></thead>
+              <thead><tr><th>CSM</th>{stages.map((s) => <th key={s.id} className="wm-num">{s.name.includes(' → ') ? s.name.split(' → ').map(humanize).join(' → ') : s.name}</th>)}</tr></thead>
               <tbody>
                 {sorted.map((r) => (
                   <tr key={r.id}><td>{r.name}</td>{stages.map((s) => <td key={s.id} className="wm-num">{r.conversion[s.id] == null ? '—' : formatPercent(r.conversion[s.id], 0)}</td>)}</tr>

@@ -56,7 +56,7 @@ export function funnelRows(data: unknown): FunnelRow[] {
     return {
       id,
       name: str(pick(s, 'name', 'label', 'stageName')) ?? id,
-      current: num(pick(s, 'current', 'accounts', 'count', 'inStage', 'accountsInStage')),
+      current: num(pick(s, 'now', 'current', 'accounts', 'count', 'inStage', 'accountsInStage')),
       entered: num(pick(s, 'entered', 'reached', 'everEntered', 'enteredCount')),
       conversion: num(pick(s, 'conversion', 'conversionRate', 'conversionToNext', 'rate')),
       medianDays: num(pick(s, 'medianDays', 'medianDaysInStage', 'medianTimeInStage', 'medianDaysToExit')),
@@ -140,7 +140,7 @@ export function ctaVolume(data: unknown): { rows: VolumeRow[]; types: string[]; 
 }
 
 // ----- MRR churn -----
-export interface ChurnRow { month: string; startMrr: number | null; churnedMrr: number | null; rate: number | null; churnedAccounts: number | null }
+export interface ChurnRow { month: string; startMrr: number | null; churnedMrr: number | null; rate: number | null; churnedAccounts: number | null; partial: boolean }
 
 export function churnRows(data: unknown): { rows: ChurnRow[]; average: number | null } {
   const rows = listOf(data, 'months', 'items', 'series').map((m) => {
@@ -148,11 +148,11 @@ export function churnRows(data: unknown): { rows: ChurnRow[]; average: number | 
     const churnedMrr = num(pick(m, 'churnedMrr', 'cancelledMrr', 'lostMrr', 'churned'));
     let rate = num(pick(m, 'rate', 'churnRate'));
     if (rate === null && startMrr && churnedMrr !== null) rate = churnedMrr / startMrr;
-    return { month: str(pick(m, 'month', 'period', 'start')) ?? '', startMrr, churnedMrr, rate, churnedAccounts: num(pick(m, 'churnedAccounts', 'accounts')) };
+    return { month: str(pick(m, 'month', 'period', 'start')) ?? '', startMrr, churnedMrr, rate, churnedAccounts: num(pick(m, 'accountsCancelled', 'churnedAccounts')), partial: m.partial === true };
   }).sort((a, b) => (a.month < b.month ? -1 : 1));
   const rates = rows.map((r) => r.rate).filter((r): r is number => r !== null);
   const d = isObj(data) ? data : {};
-  const average = num(pick(d, 'averageRate', 'average', 'averageChurnRate')) ?? (rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null);
+  const average = num(pick(d, 'averageMonthlyRate', 'averageRate', 'average', 'averageChurnRate')) ?? (rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : null);
   return { rows, average };
 }
 
@@ -173,7 +173,7 @@ export interface TeamRow {
 
 export function teamRows(data: unknown): { rows: TeamRow[]; stages: { id: string; name: string }[] } {
   const stageNames = new Map<string, string>();
-  const rows = listOf(data, 'items', 'csms', 'owners', 'team').map((r) => {
+  const rows = listOf(data, 'members', 'items', 'csms', 'owners', 'team').map((r) => {
     const id = str(pick(r, 'id', 'owner', 'userId')) ?? '';
     const h = pick(r, 'health', 'accountsByHealth', 'healthMix');
     const ho = isObj(h) ? h : {};
@@ -182,7 +182,8 @@ export function teamRows(data: unknown): { rows: TeamRow[]; stages: { id: string
     if (Array.isArray(c)) {
       for (const s of c.filter(isObj)) {
         const sid = str(pick(s, 'id', 'stage', 'stageId', 'from')) ?? '';
-        stageNames.set(sid, str(pick(s, 'name', 'label', 'stageName')) ?? stageNames.get(sid) ?? sid);
+        const to = str(s.to);
+        stageNames.set(sid, str(pick(s, 'name', 'label', 'stageName')) ?? (to ? `${sid} → ${to}` : stageNames.get(sid) ?? sid));
         conv[sid] = num(pick(s, 'conversion', 'conversionRate', 'rate'));
       }
     } else if (isObj(c)) {

@@ -4,10 +4,13 @@ import type { Account, AccountState, Health, Instance, Task, TimelineEntry } fro
 export type { Account, AccountState, Health, Instance, Task, TimelineEntry };
 
 export interface QueueAccount { id: string; name: string; tier?: string; mrr?: number; renewalDate?: string }
-export type QueueTask = Task & { account: QueueAccount; playbookName?: string };
+export type QueueTask = Task & { account: QueueAccount; playbookName?: string; /** By the server's clock. */ overdue?: boolean };
 
-/** Facet counts per filter (e.g. counts.type.risk = 4); the server's shape, read defensively. */
-export type FacetCounts = Record<string, Record<string, number>>;
+/** The queue's counts (before the type/priority/due filters): due windows, by type, by priority. */
+export interface FacetCounts {
+  total?: number; overdue?: number; today?: number; week?: number; flagged?: number;
+  byType?: Record<string, number>; byPriority?: Record<string, number>;
+}
 
 export interface QueueResponse { items: QueueTask[]; total: number; counts?: FacetCounts }
 
@@ -15,8 +18,10 @@ export interface TaskDetail {
   task: Task;
   account: Account | { account: Account } | null;
   health: Health | null;
+  /** The email rendered with the account's data (plain text body), and as escaped HTML. */
+  email?: { to?: string; subject: string; body: string } | null;
   emailHtml: string | null;
-  playbook: { id: string; name: string; version?: number; nodeName?: string } | null;
+  playbook: { id: string; name: string; version?: number } | null;
   state?: AccountState | null;
   timeline?: TimelineEntry[];
 }
@@ -30,6 +35,7 @@ export interface AccountDetail {
   timeline: TimelineEntry[] | { items: TimelineEntry[]; total: number };
   instances: Instance[];
   healthHistory?: Health[];
+  timelineTotal?: number;
 }
 
 /** /api/accounts rows: AccountRecord (account + state) or a flattened account, read defensively. */
