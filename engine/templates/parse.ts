@@ -1,0 +1,55 @@
+/**
+ * Merge-field templates: text with {{path}} or {{helper path}} parts, e.g.
+ * "Renewal in {{days_until account.renewalDate}} days ({{date account.renewalDate}})".
+ */
+export type Part =
+  | { kind: 'text'; text: string }
+  | { kind: 'field'; source: string; helper: string | null; path: string; tokens: number; line: number; column: number }
+  /** A {{ without its }}: shown as typed, reported by analyzeTemplate. */
+  | { kind: 'unclosed'; text: string; line: number; column: number };
+
+function position(text: string, index: number): { line: number; column: number } {
+  let line = 1, last = -1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) {
+    line++;
+    last = i;
+  }
+  return { line, column: index - last };
+}
+
+const cache = new Map<string, Part[]>();
+const CACHE_LIMIT = 500;
+
+/** Splits a template into text and merge fields (cached: the same texts render for many accounts). */
+export function parseTemplate(text: string): Part[] {
+  const hit = cache.get(text);
+  if (hit) return hit;
+  const parts: Part[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const open = text.indexOf('{{', i);
+    if (open === -1) break;
+    const close = text.indexOf('}}', open + 2);
+    if (open > i) parts.push({ kind: 'text', text: text.slice(i, open) });
+    if (close === -1) {
+      parts.push({ kind: 'unclosed', text: text.slice(open), ...position(text, open) });
+      i = text.length;
+      break;
+    }
+    const source = text.slice(open + 2, close);
+    const tokens = source.trim().split(/\s+/).filter(Boolean);
+    parts.push({
+      kind: 'field',
+      source: source.trim(),
+      helper: tokens.length >= 2 ? tokens[0] : null,
+      path: tokens.length >= 2 ? tokens[1] : tokens[0] ?? '',
+      tokens: tokens.length,
+      ...position(text, open),
+    });
+    i = close + 2;
+  }
+  if (i < text.length) parts.push({ kind: 'text', text: text.slice(i) });
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(text, parts);
+  return parts;
+}
