@@ -115,7 +115,7 @@ export function checkPlaybook(def: Record<string, any>, c: Collector, refs: RefC
       continue;
     }
     if (edges.length === 0) {
-      c.error(nodePath(n), `${describeNode(n, n.kind)} "${n.id}" has no outgoing edge: connect it to the next step or to an end node`, where(n));
+      c.error(nodePath(n), `${nodeLabel(n)} "${n.id}" has no outgoing edge: connect it to the next step or to an end node`, where(n));
       continue;
     }
     if (n.kind === 'condition') {
@@ -135,7 +135,7 @@ export function checkPlaybook(def: Record<string, any>, c: Collector, refs: RefC
       if (count(undefined) > 1) c.error(nodePath(n), `wait node "${n.id}" has ${count(undefined)} next steps for when the ${what} happens: only one is allowed`, where(n));
       continue;
     }
-    if (edges.length > 1) c.error(nodePath(n), `${describeNode(n, n.kind)} "${n.id}" has ${edges.length} next steps (${edges.map((e) => e.to).join(', ')}): only condition nodes branch`, where(n));
+    if (edges.length > 1) c.error(nodePath(n), `${nodeLabel(n)} "${n.id}" has ${edges.length} next steps (${edges.map((e) => e.to).join(', ')}): only condition nodes branch`, where(n));
   }
 
   // ---- reachability, loops ----
@@ -252,6 +252,11 @@ function describeNode(n: NodeInfo | undefined, kind: string): string {
     return t === 'duration' ? 'a wait for a duration' : t === 'until-date' ? 'a wait until a date' : 'a wait node';
   }
   return `${article(kind)} node`;
+}
+
+/** "task node", "wait for a duration"... without the article. */
+function nodeLabel(n: NodeInfo): string {
+  return describeNode(n, n.kind).replace(/^an? /, '');
 }
 
 function reachable(start: string, out: Map<string, { to: string }[]>): Set<string> {

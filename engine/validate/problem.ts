@@ -32,7 +32,7 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** " (did you mean x?)" for the closest candidate, if it is close enough. */
+/** " - did you mean x?" for the closest candidate, if it is close enough (as engine/conditions words it). */
 export function suggest(word: string, candidates: readonly string[]): string {
   let best: string | null = null;
   let bestD = Infinity;
@@ -43,7 +43,7 @@ export function suggest(word: string, candidates: readonly string[]): string {
       best = c;
     }
   }
-  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` (did you mean ${best}?)` : '';
+  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` - did you mean ${best}?` : '';
 }
 
 function distance(a: string, b: string): number {
