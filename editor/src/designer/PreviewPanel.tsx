@@ -1,0 +1,126 @@
+/**
+ * Preview the draft before publishing: the path one account would take (highlighted on the
+ * canvas, with each node's reason), or the whole book (counts per node, the tasks that would
+ * be created, and the forecast task load per owner per week).
+ */
+import { useState } from 'react';
+import { BarChart, Bar, XAxis, YAxis, Tooltip, Legend, ResponsiveContainer, CartesianGrid } from 'recharts';
+import { ApiError } from '../api.js';
+import { definitionsApi, type AccountLite } from './designer-api.js';
+import { AccountPicker, accountName } from './AccountPicker.js';
+import { accountPaths, nodeCounts, taskList, forecastRows, type PathStepView, type TaskView, type ForecastRow } from './preview-report.js';
+import { TRIGGER_ID, labelOf, type Doc } from './graph-model.js';
+import type { Definition } from '../../../engine/schema/definitions.js';
+
+export interface PreviewDecor {
+  label: string;
+  /** Nodes on the previewed path, with the reason shown there. */
+  path: Map<string, string>;
+  counts?: Record<string, number>;
+}
+
+const COLORS = ['#2f6fde', '#2f855a', '#b7791f', '#c8372d', '#7c3aed', '#0e7490', '#be185d', '#4d7c0f', '#9a3412', '#475569'];
+
+export function PreviewPanel({ doc, decor, onDecor }: { doc: Doc; decor: PreviewDecor | null; onDecor: (d: PreviewDecor | null) => void }) {
+  const [days, setDays] = useState(90);
+  const [account, setAccount] = useState<AccountLite | null>(null);
+  const [busy, setBusy] = useState<'one' | 'all' | null>(null);
+  const [error, setError] = useState<Error | null>(null);
+  const [steps, setSteps] = useState<PathStepView[] | null>(null);
+  const [book, setBook] = useState<{ accounts: number; counts: Record<string, number>; tasks: TaskView[]; rows: ForecastRow[]; owners: string[]; byType: Record<string, number> } | null>(null);
+
+  const run = async (which: 'one' | 'all') => {
+    setBusy(which);
+    setError(null);
+    try {
+      const report = await definitionsApi.preview(doc.id, { definition: doc as Definition, days, ...(which === 'one' && account ? { accountIds: [account.id] } : {}) });
+      if (which === 'one' && account) {
+        const s = accountPaths(report).get(account.id) ?? [];
+        setSteps(s);
+        const path = new Map<string, string>();
+        for (const st of s) path.set(st.nodeId || TRIGGER_ID, [st.outcome, st.detail].filter(Boolean).join(': '));
+        onDecor({ label: `Path of ${accountName(account)} over ${days} days${s.length ? '' : ': it does not enter'}`, path });
+      } else {
+        const counts = nodeCounts(report);
+        const tasks = taskList(report);
+        const names = (report as { ownerNames?: Record<string, string> }).ownerNames ?? {};
+        const { rows, owners } = forecastRows(report, names);
+        const byType: Record<string, number> = {};
+        for (const t of tasks) byType[t.type] = (byType[t.type] ?? 0) + 1;
+        setBook({ accounts: Number((report as { accounts?: number }).accounts ?? 0), counts, tasks: tasks.map((t) => ({ ...t, owner: names[t.owner] ?? t.owner })), rows, owners, byType });
+        onDecor({ label: `Whole book over ${days} days: accounts reaching each node`, path: new Map(), counts });
+      }
+    } catch (e) {
+      setError(e as Error);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="wmd-form wmd-preview">
+      <h2>Preview</h2>
+      <p className="wm-muted wm-small">Runs the current draft (saved or not) against real account data with a simulated clock. Nothing is written.</p>
+      <div className="wmd-row wmd-inline">
+        <label className="wm-label" htmlFor="wmd-days">Days ahead</label>
+        <input id="wmd-days" className="wm-input wmd-num" type="number" min={1} max={365} value={days} onChange={(e) => setDays(Math.min(365, Math.max(1, Number(e.target.value) || 1)))} />
+      </div>
+      <section className="wmd-section">
+        <h3>One account</h3>
+        <AccountPicker value={account} onPick={(a) => { setAccount(a); setSteps(null); }} />
+        <button type="button" className="wm-btn wm-btn-small" disabled={!account || busy !== null} onClick={() => void run('one')}>{busy === 'one' ? 'Running…' : 'Show its path'}</button>
+        {steps && account && (
+          steps.length === 0 ? <p className="wm-muted">{accountName(account)} would not enter this {doc.kind} in the next {days} days.</p> : (
+            <ol className="wmd-path">
+              {steps.map((s, i) => (
+                <li key={i}><strong>{labelOf(doc, s.nodeId || TRIGGER_ID)}</strong> <span className="wm-muted wm-small">{s.at.slice(0, 10)}</span>
+                  <div className="wm-small">{[s.outcome, s.detail].filter(Boolean).join(' — ')}</div></li>
+              ))}
+            </ol>
+          )
+        )}
+      </section>
+      <section className="wmd-section">
+        <h3>Whole book</h3>
+        <button type="button" className="wm-btn wm-btn-small" disabled={busy !== null} onClick={() => void run('all')}>{busy === 'all' ? 'Running…' : 'Run on all accounts'}</button>
+        {book && (
+          <>
+            <p className="wm-small">{book.accounts ? `${book.accounts} accounts simulated. ` : ''}{book.tasks.length} task{book.tasks.length === 1 ? '' : 's'} would be created
+              {Object.keys(book.byType).length ? ` (${Object.entries(book.byType).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}.</p>
+            {book.rows.length > 0 && (
+              <div className="wmd-chart" aria-label="Forecast tasks per owner per week">
+                <ResponsiveContainer width="100%" height={220}>
+                  <BarChart data={book.rows} margin={{ top: 8, right: 8, bottom: 4, left: -18 }}>
+                    <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                    <XAxis dataKey="week" tick={{ fontSize: 10 }} />
+                    <YAxis allowDecimals={false} tick={{ fontSize: 10 }} />
+                    <Tooltip />
+                    <Legend wrapperStyle={{ fontSize: 11 }} />
+                    {book.owners.map((o, i) => <Bar key={o} dataKey={o} stackId="a" fill={COLORS[i % COLORS.length]} />)}
+                  </BarChart>
+                </ResponsiveContainer>
+              </div>
+            )}
+            {book.tasks.length > 0 && (
+              <div className="wm-table-wrap wmd-tasks">
+                <table className="wm-table">
+                  <thead><tr><th>Task</th><th>Owner</th><th>Due</th></tr></thead>
+                  <tbody>{book.tasks.slice(0, 100).map((t, i) => (
+                    <tr key={i}><td>{t.title}<div className="wm-muted wm-small">{t.accountName || t.accountId} · {t.priority}</div></td><td>{t.owner}</td><td className="wm-nowrap">{t.dueAt.slice(0, 10)}</td></tr>
+                  ))}</tbody>
+                </table>
+                {book.tasks.length > 100 && <p className="wm-muted wm-small">First 100 of {book.tasks.length}.</p>}
+              </div>
+            )}
+          </>
+        )}
+      </section>
+      {error && (
+        <div className="wm-error" role="alert">{error.message}
+          {error instanceof ApiError && error.details.length > 0 && <ul>{error.details.map((d, i) => <li key={i}><code>{d.path}</code> {d.message}</li>)}</ul>}
+        </div>
+      )}
+      {decor && <button type="button" className="wm-btn wm-btn-small" onClick={() => onDecor(null)}>Clear the canvas highlight</button>}
+    </div>
+  );
+}
