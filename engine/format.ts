@@ -4,7 +4,8 @@
  * - `formatDefinition`: canonical key order (the order of the format's schema, with a node's
  *   id, kind and label first; unknown keys last, alphabetically), 2-space JSON, trailing newline.
  *   `layout` comes last and its positions follow the order of the nodes (or stages), so moving
- *   a node in the editor is a diff of its own.
+ *   a node in the editor is a diff of its own. Other maps (tiers, flags...) are sorted by key,
+ *   so the text never depends on the order an editor happened to build an object in.
  * - `parseDefinitionText`: JSON with syntax errors reported by line and column.
  * - `contentHash`: sha-256 hex of a text, in plain TypeScript (runs in the browser too).
  * Pure: no I/O.
@@ -61,6 +62,8 @@ const NODE_LEAD = ['id', 'kind', 'label'];
 interface Ctx {
   /** Ids in display order for layout.nodes: trigger, then nodes (or stages). */
   layoutOrder?: string[];
+  /** Measure ids in order, for a scorecard's tier overrides. */
+  measureOrder?: string[];
 }
 
 function orderObject(value: Json, keys: string[]): string[] {
@@ -87,9 +90,12 @@ function canon(value: unknown, s: Json | undefined, ctx: Ctx, lead: string[] = [
   const patternSchema = pattern ? (Object.values(pattern)[0] as Json) : undefined;
   let keys: string[];
   if (patternSchema && !sch.properties) {
-    // A record: keep the author's order, except layout positions follow the graph's order.
+    // A record: keys in a fixed order so the text does not depend on who wrote it last.
+    // Layout positions follow the graph; tier overrides follow the scorecard's measures.
     keys = Object.keys(value);
-    if (ctx.layoutOrder && s === LAYOUT_NODES) keys = layoutKeys(keys, ctx.layoutOrder);
+    if (s === LAYOUT_NODES) keys = orderedKeys(keys, ctx.layoutOrder ?? []);
+    else if (s === schema().definitions.TierOverride?.properties?.measures) keys = orderedKeys(keys, ctx.measureOrder ?? []);
+    else keys = keys.sort();
   } else {
     const order = [...lead, ...Object.keys(props).filter((k) => !lead.includes(k))];
     keys = orderObject(value, order);
@@ -107,7 +113,7 @@ function canon(value: unknown, s: Json | undefined, ctx: Ctx, lead: string[] = [
 const LAYOUT_NODES: Json = {};
 Object.defineProperty(LAYOUT_NODES, 'patternProperties', { get: () => schema().definitions.Layout.properties.nodes.patternProperties, enumerable: true });
 
-function layoutKeys(keys: string[], order: string[]): string[] {
+function orderedKeys(keys: string[], order: string[]): string[] {
   const rank = new Map(order.map((id, i) => [id, i]));
   const known = keys.filter((k) => rank.has(k)).sort((a, b) => rank.get(a)! - rank.get(b)!);
   const rest = keys.filter((k) => !rank.has(k)).sort();
@@ -135,6 +141,8 @@ export function canonicalize(def: unknown): unknown {
     ctx.layoutOrder = ['trigger', ...def.nodes.map((n: unknown) => (isObj(n) && typeof n.id === 'string' ? n.id : '')).filter(Boolean)];
   } else if (def.kind === 'journey' && Array.isArray(def.stages)) {
     ctx.layoutOrder = def.stages.map((n: unknown) => (isObj(n) && typeof n.id === 'string' ? n.id : '')).filter(Boolean);
+  } else if (def.kind === 'scorecard' && Array.isArray(def.measures)) {
+    ctx.measureOrder = def.measures.map((m: unknown) => (isObj(m) && typeof m.id === 'string' ? m.id : '')).filter(Boolean);
   }
   return canon(def, schema(), ctx);
 }
