@@ -22,7 +22,7 @@ export const DEMO_CSMS: DemoUserSpec[] = [
 ];
 
 export const DEMO_USERS: DemoUserSpec[] = [
-  { id: 'admin', name: 'Alex Morgan (Head of CS)', email: 'admin@waymark.test', roles: ['admin'], teamRole: 'cs-leader' },
+  { id: 'admin', name: 'Alex Morgan (Head of CS)', email: 'admin@waymark.test', roles: ['admin'], teamRole: 'cs-manager' },
   { id: 'publisher', name: 'Priya Shah (CS Ops lead)', email: 'publisher@waymark.test', roles: ['publisher'], teamRole: 'cs-ops' },
   { id: 'author', name: 'Tom Becker (CS Ops)', email: 'author@waymark.test', roles: ['author'], teamRole: 'cs-ops' },
   { id: 'viewer', name: 'Vera Lind (Finance)', email: 'viewer@waymark.test', roles: ['viewer'] },

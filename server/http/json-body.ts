@@ -46,8 +46,12 @@ export function parseSafeJson(text: string): unknown {
 export function safeJson(limit: string = JSON_LIMIT): RequestHandler[] {
   const readText = express.text({ type: ['application/json', 'application/*+json'], limit });
   const parse: RequestHandler = (req, _res, next) => {
-    if (typeof req.body === 'string' && req.is(['application/json', 'application/*+json'])) {
-      req.body = req.body.trim() === '' ? undefined : parseSafeJson(req.body);
+    try {
+      if (typeof req.body === 'string' && req.is(['application/json', 'application/*+json'])) {
+        req.body = req.body.trim() === '' ? undefined : parseSafeJson(req.body);
+      }
+    } catch (e) {
+      return next(e);
     }
     next();
   };

@@ -31,6 +31,8 @@ export function createAjv(): Ajv {
 
 const shared = createAjv();
 
+const TYPE_NAMES: Record<string, string> = { string: 'a string', number: 'a number', integer: 'a whole number', boolean: 'true or false', object: 'an object', array: 'a list' };
+
 /** Turns ajv errors into { path, message } with the offending property named. */
 export function ajvDetails(errors: ErrorObject[] | null | undefined, prefix = ''): ErrorDetail[] {
   return (errors ?? []).map((e) => {
@@ -44,6 +46,11 @@ export function ajvDetails(errors: ErrorObject[] | null | undefined, prefix = ''
       const missing = (e.params as { missingProperty: string }).missingProperty;
       path = `${path}/${missing}`;
       message = `is required`;
+    } else if (e.keyword === 'type') {
+      const t = (e.params as { type: string | string[] }).type;
+      const types = (Array.isArray(t) ? t : String(t).split(',')).filter((x) => x !== 'null');
+      const named = types.map((x) => TYPE_NAMES[x] ?? x).join(' or ');
+      message = `must be ${named || 'null'}${types.length && (Array.isArray(t) ? t : String(t).split(',')).includes('null') ? ' (or null to clear it)' : ''}`;
     } else if (e.keyword === 'enum') {
       message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     } else if (e.keyword === 'format') {

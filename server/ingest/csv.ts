@@ -72,14 +72,15 @@ export async function importCsv(ctx: ServerContext, input: Readable, onProgress?
   };
 
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { records: number } }>) {
       const cells = item.record;
       if (!columns) {
         columns = planColumns(cells, fields);
         continue;
       }
       result.rows++;
-      const row = item.info.lines;
+      // Records are counted like spreadsheet rows: the header is row 1, the first account row 2.
+      const row = item.info.records;
       if (cells.length !== columns.length) {
         reject({ row, field: null, message: `has ${cells.length} cells but the header has ${columns.length} columns` });
         continue;
