@@ -1,0 +1,81 @@
+/**
+ * Engine sweep: the whole sample library (journey, playbooks, scorecard) over N accounts in
+ * memory, on one core. Two passes, both reported:
+ *  - first evaluation: accounts never seen before (journey entry, triggers fire, tasks created);
+ *  - daily re-check: the next day, with each account's state, runs and open tasks - the
+ *    evaluation the worker does most.
+ *   npx tsx bench/sweep.ts [--quick] [--json]
+ */
+import { compileLibrary, evaluate } from '../engine/runtime/index.js';
+import type { AccountState, Instance, Task } from '../engine/types.js';
+import { generateAccounts } from './accounts.js';
+import { loadLibrary } from './library.js';
+
+export interface SweepFigures {
+  accounts: number;
+  definitions: number;
+  first_pass_accounts_per_s: number;
+  recheck_accounts_per_s: number;
+  accounts_per_s: number;
+  tasks_created: number;
+  effects: number;
+  peak_rss_mb: number;
+}
+
+const DAY = 86_400_000;
+
+export function benchSweep(opts: { accounts: number; now?: string }): SweepFigures {
+  const nowMs = Date.parse(opts.now ?? '2026-11-22T06:00:00.000Z');
+  const input = loadLibrary();
+  const lib = compileLibrary(input);
+  const accounts = generateAccounts(opts.accounts, input.fields.fields, nowMs);
+  const now1 = new Date(nowMs).toISOString();
+  const now2 = new Date(nowMs + DAY).toISOString();
+
+  const states: AccountState[] = new Array(accounts.length);
+  const runs: Instance[][] = new Array(accounts.length);
+  const open: Task[][] = new Array(accounts.length);
+  let effects = 0;
+  let tasksCreated = 0;
+
+  let t0 = process.hrtime.bigint();
+  for (let i = 0; i < accounts.length; i++) {
+    const r = evaluate(lib, { account: accounts[i], state: null, instances: [], tasks: [], now: now1 });
+    accounts[i] = r.account;
+    states[i] = r.state;
+    runs[i] = r.instances.filter((x) => x.status === 'active');
+    const created: Task[] = [];
+    for (const e of r.effects) if (e.kind === 'createTask') created.push(e.task);
+    open[i] = created;
+    tasksCreated += created.length;
+    effects += r.effects.length;
+  }
+  const firstNs = Number(process.hrtime.bigint() - t0);
+
+  t0 = process.hrtime.bigint();
+  for (let i = 0; i < accounts.length; i++) {
+    const r = evaluate(lib, { account: accounts[i], state: states[i], instances: runs[i], tasks: open[i], now: now2 });
+    effects += r.effects.length;
+  }
+  const recheckNs = Number(process.hrtime.bigint() - t0);
+
+  const perS = (ns: number) => Math.round(accounts.length / (ns / 1e9));
+  return {
+    accounts: accounts.length,
+    definitions: input.playbooks.length + input.journeys.length + input.scorecards.length + 1,
+    first_pass_accounts_per_s: perS(firstNs),
+    recheck_accounts_per_s: perS(recheckNs),
+    accounts_per_s: perS(recheckNs),
+    tasks_created: tasksCreated,
+    effects,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes('--quick');
+  const n = process.argv.indexOf('--accounts');
+  const figures = benchSweep({ accounts: n > 0 ? Number(process.argv[n + 1]) : quick ? 20_000 : 100_000 });
+  if (process.argv.includes('--json')) console.log(JSON.stringify(figures));
+  else console.table(figures);
+}
