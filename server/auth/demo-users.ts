@@ -34,9 +34,10 @@ export const DEMO_USERS: DemoUserSpec[] = [
 export async function ensureDemoUsers(store: Store): Promise<DemoUserSpec[]> {
   const existing = await store.listUsers();
   if (existing.length > 0) return [];
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-  for (const spec of DEMO_USERS) {
-    const user: User = { ...spec, passwordHash };
+  // Each user gets its own salt (hashed in parallel on libuv's thread pool).
+  const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
+  for (const [i, spec] of DEMO_USERS.entries()) {
+    const user: User = { ...spec, passwordHash: hashes[i] };
     await store.upsertUser(user);
   }
   return DEMO_USERS;

@@ -3,10 +3,8 @@
  * the account context a task is shown with.
  */
 import type { AuthedUser, ServerContext } from '../context.js';
-import type { AccountRecord } from '../store/types.js';
 import type { Task } from '../../engine/types.js';
-import { buildConditionData } from '../../engine/conditions/index.js';
-import { renderTemplate, renderTemplateHtml } from '../../engine/templates/index.js';
+import { escapeHtml } from '../../engine/templates/index.js';
 import { canActForOthers } from '../auth/roles.js';
 import { forbidden } from '../http/errors.js';
 
@@ -39,30 +37,20 @@ export function inDueWindow(task: Task, window: DueWindow, nowMs: number): boole
   return due < nowMs + 7 * DAY_MS;
 }
 
-/** Everything a template can read about the account, as the engine builds it. */
-export function templateData(rec: AccountRecord, nowMs: number) {
-  const journey: Record<string, { stage: string; daysInStage: number }> = {};
-  for (const [id, pos] of Object.entries(rec.state?.journeys ?? {})) {
-    journey[id] = { stage: pos.stage, daysInStage: Math.max(0, Math.floor((nowMs - Date.parse(pos.enteredAt)) / DAY_MS)) };
-  }
-  return buildConditionData({
-    fields: rec.account.fields,
-    tags: rec.account.tags,
-    flags: rec.account.flags,
-    health: rec.state?.health ?? null,
-    journey,
-  });
-}
-
-/** The task's email draft with the account's current data; the body as escaped HTML. */
-export function renderEmail(task: Task, rec: AccountRecord | null, nowMs: number): { to: string | null; subject: string; bodyText: string; html: string } | null {
+/**
+ * The task's email draft as HTML. The engine renders merge fields when it creates the task
+ * (with the account's data and the triggering event, e.g. the NPS comment), so the stored
+ * text is literal: every character is escaped and line breaks become <br>, exactly what
+ * renderTemplateHtml does to template text. Re-rendering it as a template would let a
+ * customer-supplied value such as "{{account.mrr}}" be expanded.
+ */
+export function renderEmail(task: Task): { to: string | null; subject: string; body: string; html: string } | null {
   if (!task.email) return null;
-  const data = rec ? templateData(rec, nowMs) : buildConditionData({ fields: {}, tags: [], flags: {} });
   return {
-    to: task.email.to ? renderTemplate(task.email.to, data, nowMs) : null,
-    subject: renderTemplate(task.email.subject, data, nowMs),
-    bodyText: renderTemplate(task.email.body, data, nowMs),
-    html: renderTemplateHtml(task.email.body, data, nowMs),
+    to: task.email.to || null,
+    subject: task.email.subject,
+    body: task.email.body,
+    html: escapeHtml(task.email.body).replace(/\r\n|\r|\n/g, '<br>'),
   };
 }
 

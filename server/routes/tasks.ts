@@ -154,14 +154,13 @@ export function tasksRouter(ctx: ServerContext): Router {
   r.get('/api/tasks/:id', ctx.requireRole('viewer'), async (req, res) => {
     const task = await loadTask(String(req.params.id));
     const rec = await ctx.store.getAccount(task.accountId);
-    const nowMs = ctx.clock.now().getTime();
-    const email = renderEmail(task, rec, nowMs);
+    const email = renderEmail(task);
     const timeline = rec ? (await ctx.store.listTimeline(task.accountId, { limit: 10, offset: 0 })).items : [];
     res.json({
       task,
       account: rec ? { ...accountSummary(rec), stages: rec.state?.journeys ?? {} } : null,
       health: rec?.state?.health ?? null,
-      email: email ? { to: email.to, subject: email.subject, body: email.bodyText } : null,
+      email: email ? { to: email.to, subject: email.subject, body: email.body } : null,
       emailHtml: email?.html ?? null,
       playbook: { id: task.playbookId, version: task.playbookVersion, name: playbookNameOf(ctx, task.playbookId, task.reason?.source) },
       timeline,
