@@ -1,6 +1,7 @@
 /**
  * `npm run validate [files or folders...] [--json]`: checks definition files the way the
  * engine loads them. Default: every playbooks/*.json. Prints `file: path (node x): message`
+ * (or `(edge e)` for a problem on an edge)
  * per problem and a summary; exits 1 on any error (warnings alone exit 0), 2 on bad usage.
  *
  * Files are checked against the library around them: the other definitions in their folder
@@ -40,7 +41,7 @@ function display(file: string): string {
 }
 
 export function formatProblem(p: Problem): string {
-  const where = [p.path, p.nodeId !== undefined ? `(node ${p.nodeId})` : p.edgeId !== undefined ? `(edge ${p.edgeId})` : ''].filter(Boolean).join(' ');
+  const where = [p.path, p.edgeId !== undefined ? `(edge ${p.edgeId})` : p.nodeId !== undefined ? `(node ${p.nodeId})` : ''].filter(Boolean).join(' ');
   return `${p.file ?? '(library)'}: ${where ? where + ': ' : ''}${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
 }
 

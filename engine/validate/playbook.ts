@@ -105,7 +105,7 @@ export function checkPlaybook(def: Record<string, any>, c: Collector, refs: RefC
   else if (triggerOut.length > 1) {
     c.error(`edges/${triggerOut[1].index}`, `the trigger has ${triggerOut.length} outgoing edges (to ${triggerOut.map((e) => e.to).join(', ')}): exactly one edge leaves the trigger; use a condition node to branch`, { nodeId: TRIGGER_NODE_ID, edgeId: triggerOut[1].id });
   }
-  for (const e of triggerOut) if (e.branch !== undefined) c.error(`edges/${e.index}/branch`, `the edge from the trigger has no branch (found "${e.branch}")`, { nodeId: TRIGGER_NODE_ID, edgeId: e.id });
+  for (const e of triggerOut) if (e.branch === 'yes' || e.branch === 'no' || e.branch === 'timeout') c.error(`edges/${e.index}/branch`, `the edge from the trigger has no branch (found "${e.branch}")`, { nodeId: TRIGGER_NODE_ID, edgeId: e.id });
 
   for (const n of nodeList) {
     const edges = out.get(n.id) ?? [];
@@ -254,9 +254,9 @@ function describeNode(n: NodeInfo | undefined, kind: string): string {
   return `${article(kind)} node`;
 }
 
-/** "task node", "wait for a duration"... without the article. */
+/** "task node", "wait node"... to start a sentence about the node. */
 function nodeLabel(n: NodeInfo): string {
-  return describeNode(n, n.kind).replace(/^an? /, '');
+  return `${n.kind} node`;
 }
 
 function reachable(start: string, out: Map<string, { to: string }[]>): Set<string> {
