@@ -24,14 +24,21 @@ export function DefinitionPage({ id }: { id: string }) {
     let current = true;
     setError(null);
     (async () => {
-      const [record, fieldsRes, list] = await Promise.all([definitionsApi.read(id), definitionsApi.fields(), definitionsApi.list()]);
+      const [record, fieldsRes, list] = await Promise.all([definitionsApi.read(id), definitionsApi.fields().catch(() => undefined), definitionsApi.list()]);
+      let fields = fieldList(fieldsRes);
+      if (!fieldsRes) {
+        // Without GET /api/fields, the dictionary file of the library serves the same list.
+        const dict = list.items.find((d) => d.kind === 'fields' && !d.archived);
+        const def = dict ? (await definitionsApi.read(dict.id).catch(() => null))?.definition : null;
+        if (def?.kind === 'fields') fields = def.fields;
+      }
       // Journeys and scorecards feed the field picker (stages, measures) and the validator.
       const others = list.items.filter((d) => (d.kind === 'journey' || d.kind === 'scorecard') && !d.archived && d.id !== id);
       const defs = await Promise.all(others.map((d) => definitionsApi.read(d.id).then((r) => r.definition, () => null)));
       const journeys = defs.filter((d): d is Journey => d?.kind === 'journey');
       const scorecards = defs.filter((d): d is Scorecard => d?.kind === 'scorecard');
       if (record.definition?.kind === 'journey') journeys.push(record.definition);
-      return { record, fields: fieldList(fieldsRes), journeys, scorecards };
+      return { record, fields, journeys, scorecards };
     })().then((s) => { if (current) setState(s); }, (e: Error) => { if (current) setError(e); });
     return () => { current = false; };
   }, [id, nonce]);

@@ -20,7 +20,7 @@ import {
 import { nodeTypes, KIND_META, type CanvasNodeType, type NodeData } from './canvas-nodes.js';
 import { nodeText } from './summaries.js';
 import { useHistory } from './use-history.js';
-import { validateSafe, describeRuleSafe, type Problem } from './engine-bridge.js';
+import { validateSafe, describeRuleSafe, browserCanValidate, type Problem } from './engine-bridge.js';
 import { definitionsApi, type DefinitionRecord } from './designer-api.js';
 import { Inspector } from './Inspector.js';
 import { ProblemsPanel } from './ProblemsPanel.js';
@@ -83,13 +83,24 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
   const rf = useReactFlow();
 
   // ----- live validation, debounced so typing stays smooth -----
+  const [checkError, setCheckError] = useState<string | null>(null);
   useEffect(() => {
     setChecking(true);
-    const t = setTimeout(() => {
-      setProblems(validateSafe(doc, { fields: ctx.fields, journeys: ctx.journeys, scorecards: ctx.scorecards }));
-      setChecking(false);
-    }, 300);
-    return () => clearTimeout(t);
+    let current = true;
+    const t = setTimeout(async () => {
+      const vctx = { fields: ctx.fields, journeys: ctx.journeys, scorecards: ctx.scorecards };
+      try {
+        const next = (await browserCanValidate())
+          ? validateSafe(doc, vctx)
+          : (await definitionsApi.validate(doc as Playbook)).problems;
+        if (current) { setProblems(next); setCheckError(null); }
+      } catch (e) {
+        if (current) setCheckError(`Could not check the draft: ${(e as Error).message}`);
+      } finally {
+        if (current) setChecking(false);
+      }
+    }, 350);
+    return () => { current = false; clearTimeout(t); };
   }, [doc, ctx.fields, ctx.journeys, ctx.scorecards]);
   const errors = problems.filter((p) => p.severity === 'error');
   const warnings = problems.filter((p) => p.severity === 'warning');
@@ -343,7 +354,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     return () => window.removeEventListener('keydown', onKey);
   }, [undo, redo, set, save, addKind, selectOnly, tidy, rf, ctx.canEdit]);
 
-  const publishBlocked = errors.length > 0 ? `Fix ${errors.length} error${errors.length === 1 ? '' : 's'} first (see Problems).`
+  const publishBlocked = checkError ? 'The draft could not be checked.' : errors.length > 0 ? `Fix ${errors.length} error${errors.length === 1 ? '' : 's'} first (see Problems).`
     : !ctx.canPublish ? 'Publishing needs the publisher role.'
       : checking ? 'Checking…' : '';
 
@@ -378,6 +389,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
           </span>
         </div>
       </div>
+      {checkError && <div className="wmd-status wmd-status-error" role="alert">{checkError}</div>}
       {status && <div className={`wmd-status wmd-status-${status.kind}`} role={status.kind === 'error' ? 'alert' : 'status'}>{status.text}<button type="button" className="wm-btn wm-btn-ghost wm-btn-small" aria-label="Dismiss" onClick={() => setStatus(null)}>✕</button></div>}
       <div className="wmd-body">
         {ctx.canEdit && (
@@ -407,7 +419,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
           >
             <Background gap={20} />
             <Controls showInteractive={false} />
-            <MiniMap pannable zoomable ariaLabel="Overview" nodeColor={(n) => ((n.data as NodeData).problems.length ? '#e8a19b' : '#cbd5e1')} />
+            <MiniMap pannable zoomable ariaLabel="Overview" style={{ width: 140, height: 96 }} nodeColor={(n) => ((n.data as NodeData).problems.length ? '#e8a19b' : '#cbd5e1')} />
           </ReactFlow>
           {preview && (
             <div className="wmd-preview-banner" role="status">

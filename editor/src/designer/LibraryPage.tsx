@@ -41,7 +41,7 @@ export function LibraryPage() {
         <div role="tablist" aria-label="Kind" className="wmd-seg">
           {(['all', 'playbook', 'journey', 'scorecard', 'fields'] as KindFilter[]).map((k) => (
             <button key={k} type="button" role="tab" aria-selected={kind === k} className={'wmd-seg-btn' + (kind === k ? ' wmd-seg-on' : '')} onClick={() => setKind(k)}>
-              {k === 'all' ? 'All' : KIND_LABEL[k] + 's'} <span className="wm-muted">{res.data ? countOf(k) : ''}</span>
+              {k === 'all' ? 'All' : k === 'fields' ? 'Dictionary' : KIND_LABEL[k] + 's'} <span className="wm-muted">{res.data ? countOf(k) : ''}</span>
             </button>
           ))}
         </div>

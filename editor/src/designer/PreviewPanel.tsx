@@ -8,7 +8,7 @@ import { BarChart, Bar, XAxis, YAxis, Tooltip, Legend, ResponsiveContainer, Cart
 import { ApiError } from '../api.js';
 import { definitionsApi, type AccountLite } from './designer-api.js';
 import { AccountPicker, accountName } from './AccountPicker.js';
-import { accountPaths, nodeCounts, taskList, forecastRows, type PathStepView, type TaskView, type ForecastRow } from './preview-report.js';
+import { accountPath, accountStages, nodeCounts, taskList, forecastRows, type PathStepView, type TaskView, type ForecastRow } from './preview-report.js';
 import { TRIGGER_ID, labelOf, type Doc } from './graph-model.js';
 import type { Definition } from '../../../engine/schema/definitions.js';
 
@@ -35,20 +35,20 @@ export function PreviewPanel({ doc, decor, onDecor }: { doc: Doc; decor: Preview
     try {
       const report = await definitionsApi.preview(doc.id, { definition: doc as Definition, days, ...(which === 'one' && account ? { accountIds: [account.id] } : {}) });
       if (which === 'one' && account) {
-        const s = accountPaths(report).get(account.id) ?? [];
+        const s = doc.kind === 'playbook' ? accountPath(report, account.id, doc.id) : accountStages(report, account.id, doc.id);
         setSteps(s);
         const path = new Map<string, string>();
         for (const st of s) path.set(st.nodeId || TRIGGER_ID, [st.outcome, st.detail].filter(Boolean).join(': '));
         onDecor({ label: `Path of ${accountName(account)} over ${days} days${s.length ? '' : ': it does not enter'}`, path });
       } else {
-        const counts = nodeCounts(report);
-        const tasks = taskList(report);
-        const names = (report as { ownerNames?: Record<string, string> }).ownerNames ?? {};
-        const { rows, owners } = forecastRows(report, names);
+        const counts = nodeCounts(report, doc);
+        const names = report.ownerNames ?? {};
+        const tasks = taskList(report, doc.kind === 'playbook' ? doc.id : undefined, names);
+        const { rows, owners } = forecastRows(report);
         const byType: Record<string, number> = {};
         for (const t of tasks) byType[t.type] = (byType[t.type] ?? 0) + 1;
-        setBook({ accounts: Number((report as { accounts?: number }).accounts ?? 0), counts, tasks: tasks.map((t) => ({ ...t, owner: names[t.owner] ?? t.owner })), rows, owners, byType });
-        onDecor({ label: `Whole book over ${days} days: accounts reaching each node`, path: new Map(), counts });
+        setBook({ accounts: report.accounts?.length ?? 0, counts, tasks, rows, owners, byType });
+        onDecor({ label: `Whole book over ${days} days: accounts reaching each ${doc.kind === 'playbook' ? 'node' : 'stage'}`, path: new Map(), counts });
       }
     } catch (e) {
       setError(e as Error);

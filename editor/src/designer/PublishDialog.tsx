@@ -5,16 +5,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Modal } from '../app/ui.js';
 import { ApiError } from '../api.js';
-import { definitionsApi } from './designer-api.js';
+import { definitionsApi, type RunsInfo } from './designer-api.js';
 import type { Doc } from './graph-model.js';
 
-interface RunsResponse { liveVersion: number | null; total: number; items: { version: number; live: boolean; active: number; nodes: { nodeId: string; label: string; count: number }[] }[] }
 
 export function PublishDialog({ doc, dirty, liveVersion, onClose, onPublished, save }: {
   doc: Doc; dirty: boolean; liveVersion: number | null; onClose: () => void; onPublished: (v: number, summary: string) => void; save: () => Promise<boolean>;
 }) {
   const [message, setMessage] = useState('');
-  const [runs, setRuns] = useState<RunsResponse | null>(null);
+  const [runs, setRuns] = useState<RunsInfo | null>(null);
   const [mode, setMode] = useState<'stay' | 'move'>('stay');
   const [map, setMap] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
@@ -23,7 +22,7 @@ export function PublishDialog({ doc, dirty, liveVersion, onClose, onPublished, s
 
   useEffect(() => {
     if (doc.kind !== 'playbook' || liveVersion == null) return;
-    definitionsApi.runs(doc.id).then((r) => setRuns(r as unknown as RunsResponse), () => setRuns(null));
+    definitionsApi.runs(doc.id).then((r) => setRuns(r), () => setRuns(null));
   }, [doc.id, doc.kind, liveVersion]);
 
   const waiting = useMemo(() => {

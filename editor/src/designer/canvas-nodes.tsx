@@ -25,7 +25,7 @@ export type CanvasNodeType = Node<NodeData>;
 export const KIND_META: Record<CanvasKind, { label: string; icon: string; hint: string }> = {
   trigger: { label: 'Trigger', icon: '⚡', hint: 'What starts the playbook' },
   condition: { label: 'Condition', icon: '◇', hint: 'Branch yes / no on account data' },
-  wait: { label: 'Wait', icon: '⏳', hint: 'A duration, a date, a task or an event' },
+  wait: { label: 'Wait', icon: '◔', hint: 'A duration, a date, a task or an event' },
   task: { label: 'Task / CTA', icon: '☑', hint: 'Create a task for the team' },
   update: { label: 'Update account', icon: '✎', hint: 'Set stage, tags or flags' },
   end: { label: 'End', icon: '■', hint: 'The run ends here' },

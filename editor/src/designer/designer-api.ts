@@ -6,6 +6,7 @@
 import { api, query } from '../api.js';
 import type { Definition, FieldDef, Journey, Fields } from '../../../engine/schema/definitions.js';
 import type { Problem } from '../../../engine/validate/index.js';
+import type { SimulationReport } from '../../../engine/simulate/index.js';
 
 export type { Problem };
 
@@ -55,20 +56,15 @@ export interface AccountLite {
   flags?: Record<string, boolean>;
 }
 
-/** What the preview route returns (engine/simulate SimulationReport + the forecast), read defensively. */
-export interface PreviewPathStep { nodeId: string; at?: string; outcome?: string; detail?: string }
-export interface PreviewReport {
-  paths?: Record<string, PreviewPathStep[]> | { accountId: string; steps?: PreviewPathStep[]; path?: PreviewPathStep[] }[];
-  entered?: Record<string, number>;
-  tasks?: { accountId?: string; title?: string; type?: string; priority?: string; owner?: string; dueAt?: string; nodeId?: string; createdAt?: string }[];
-  tasksByType?: Record<string, number>;
-  forecast?: { owner: string; week: string; count: number }[] | Record<string, Record<string, number>>;
-  [k: string]: unknown;
-}
+/** What the preview route returns: the engine's SimulationReport plus the route's extras. */
+export type PreviewReport = SimulationReport & { id: string; kind: string; ownerNames: Record<string, string> };
 
+/** Active runs per version and node (GET /api/definitions/:id/runs). */
 export interface RunsInfo {
-  /** Active instances per version and node; shape read defensively. */
-  [k: string]: unknown;
+  liveVersion: number | null;
+  total: number;
+  incidents: number;
+  items: { version: number; live: boolean; active: number; incidents: number; nodes: { nodeId: string; label: string; count: number }[] }[];
 }
 
 export interface UserLite { id: string; name: string; email?: string; teamRole?: string }
@@ -82,6 +78,7 @@ export const definitionsApi = {
   archive: (id: string) => api.post<unknown>(`/api/definitions/${encodeURIComponent(id)}/archive`, {}),
   publish: (id: string, message: string, nodeMap?: Record<string, string>) =>
     api.post<{ version: number }>(`/api/definitions/${encodeURIComponent(id)}/publish`, nodeMap ? { message, migrate: { nodeMap } } : { message }),
+  validate: (definition: Definition) => api.post<{ problems: Problem[] }>('/api/validate', { definition }),
   versions: (id: string) => api.get<{ items: VersionInfo[] }>(`/api/definitions/${encodeURIComponent(id)}/versions`),
   version: (id: string, v: number) => api.get<{ definition?: Definition; content?: Definition } & Record<string, unknown>>(`/api/definitions/${encodeURIComponent(id)}/versions/${v}`),
   diff: (id: string, from: number | 'draft', to: number | 'draft') =>

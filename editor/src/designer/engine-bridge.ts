@@ -17,6 +17,32 @@ export function validateSafe(def: unknown, ctx: { fields: FieldDef[]; journeys?:
   }
 }
 
+/**
+ * The JSON Schema validator compiles code at run time (new Function), which a strict
+ * Content-Security-Policy (script-src 'self', as the server sends) forbids. The page reads
+ * its own CSP once: without 'unsafe-eval' the designer validates through POST /api/validate
+ * (the same validateDefinition on the server) instead of in the browser, so no refused eval
+ * ever reaches the console.
+ */
+let evalCheck: Promise<boolean> | null = null;
+export function browserCanValidate(): Promise<boolean> {
+  if (evalCheck) return evalCheck;
+  if (typeof window === 'undefined' || typeof fetch !== 'function' || window.location.protocol === 'about:') return (evalCheck = Promise.resolve(true));
+  evalCheck = fetch('/', { method: 'HEAD', credentials: 'same-origin' }).then((res) => {
+    const csp = res.headers.get('content-security-policy');
+    return cspAllowsEval(csp);
+  }, () => false);
+  return evalCheck;
+}
+
+/** True when a CSP header lets scripts evaluate strings (no CSP, or 'unsafe-eval' in script-src / default-src). */
+export function cspAllowsEval(csp: string | null): boolean {
+  if (!csp) return true;
+  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((p) => p[0]).map((p) => [p[0].toLowerCase(), p.slice(1)] as const));
+  const src = directives.get('script-src') ?? directives.get('default-src');
+  return !src || src.includes("'unsafe-eval'");
+}
+
 export function describeRuleSafe(rule: unknown, fields: FieldDef[]): string | null {
   try {
     return describeRule(rule, fields);
