@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import * as engine from '../engine/index.js';
+import { instanceId, migrateInstances, taskId, timelineId } from '../engine/runtime/index.js';
+import { stableHash } from '../engine/ids.js';
+import type { Instance } from '../engine/types.js';
+
+describe('ids', () => {
+  it('are pure functions of their keys', () => {
+    expect(taskId('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toBe(taskId('renewal:1:call:a1:2026-11-22T09:00:00.000Z'));
+    expect(taskId('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toMatch(/^t_[0-9a-z]{14}$/);
+    expect(instanceId('p', 'a', 'o')).toMatch(/^i_[0-9a-z]{14}$/);
+    expect(timelineId('a', 'stage', 'x')).toMatch(/^tl_/);
+    // pinned, so an accidental change of the hash (which would duplicate tasks after an upgrade) fails here
+    expect(stableHash('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toBe('0nzui9k1dp1lcf');
+    expect(taskId('x')).toBe('t_' + stableHash('x'));
+  });
+
+  it('do not collide over many keys', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 50_000; i++) seen.add(taskId(`pb:1:node:acct-${i}:2026-11-22T09:00:00.000Z`));
+    expect(seen.size).toBe(50_000);
+  });
+});
+
+describe('migrateInstances', () => {
+  const inst = (over: Partial<Instance>): Instance => ({
+    id: 'i1', playbookId: 'p', version: 1, accountId: 'a', occurrence: 'o', status: 'active', nodeId: 'wait-a', wakeAt: '2026-12-01T00:00:00.000Z',
+    waitStartedAt: '2026-11-22T00:00:00.000Z', startedAt: '2026-11-22T00:00:00.000Z', endedAt: null, endReason: null, tasks: { 'task-a': 't_1' }, path: [], incident: null, ...over,
+  });
+  const target = { id: 'p', nodes: [{ id: 'wait-b', kind: 'wait' as const, wait: { type: 'duration' as const, duration: { days: 1 } } }, { id: 'task-b', kind: 'end' as const }] };
+
+  it('moves active runs to the new version through the node map', () => {
+    const { migrated, problems } = migrateInstances([inst({})], 2, { 'wait-a': 'wait-b', 'task-a': 'task-b' }, { target, at: '2026-11-25T00:00:00.000Z' });
+    expect(problems).toEqual([]);
+    expect(migrated[0]).toMatchObject({ version: 2, nodeId: 'wait-b', tasks: { 'task-b': 't_1' }, wakeAt: '2026-12-01T00:00:00.000Z' });
+    expect(migrated[0].path.at(-1)).toMatchObject({ outcome: 'migrated', at: '2026-11-25T00:00:00.000Z' });
+  });
+
+  it('reports runs it cannot place and leaves finished runs alone', () => {
+    const { migrated, problems } = migrateInstances(
+      [inst({ id: 'i1' }), inst({ id: 'i2', nodeId: 'gone' }), inst({ id: 'i3', status: 'completed', nodeId: null }), inst({ id: 'i4', nodeId: 'wait-a' })],
+      2, { 'wait-a': 'wait-b', 'gone': 'task-b' }, { target },
+    );
+    expect(migrated.map((m) => m.id)).toEqual(['i1', 'i4']);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/i2.*"gone".*"task-b", a end node/);
+  });
+
+  it('without a target, unmapped nodes keep their id', () => {
+    const { migrated } = migrateInstances([inst({})], 3, {});
+    expect(migrated[0]).toMatchObject({ version: 3, nodeId: 'wait-a' });
+    expect(migrated[0].path).toEqual([]);
+  });
+});
+
+describe('engine barrel', () => {
+  it('exposes the public API of every module', () => {
+    for (const name of ['compileLibrary', 'evaluate', 'applyEvent', 'computeHealth', 'migrateInstances', 'simulate', 'taskId', 'instanceId', 'compileRule', 'buildConditionData', 'truthy', 'describeRule', 'analyzeRule', 'renderTemplate', 'renderTemplateHtml', 'validateDefinition', 'validateLibrary', 'formatDefinition', 'contentHash', 'DefinitionError', 'formatReport']) {
+      expect(typeof (engine as Record<string, unknown>)[name], name).toBe('function');
+    }
+    expect(engine.TRIGGER_NODE_ID).toBe('trigger');
+  });
+});

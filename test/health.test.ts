@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { computeHealth } from '../engine/runtime/index.js';
+import { measureColor } from '../engine/health/compute.js';
+import type { Scorecard } from '../engine/schema/definitions.js';
+import { Book, T0, acct, at, libOf } from './golden/harness.js';
+
+const card: Scorecard = {
+  kind: 'scorecard', id: 'health', name: 'Health',
+  bands: { green: 70, yellow: 40 },
+  measures: [
+    { id: 'usage', name: 'Usage trend', value: { var: 'dauTrendPct' }, direction: 'higher-is-better', thresholds: { green: 0, yellow: -20 }, weight: 2 },
+    { id: 'tickets', name: 'Open tickets', value: { var: 'openTickets' }, direction: 'lower-is-better', thresholds: { green: 2, yellow: 5 }, weight: 1 },
+    { id: 'nps', name: 'NPS', value: { var: 'nps' }, direction: 'higher-is-better', thresholds: { green: 9, yellow: 7 }, weight: 1 },
+  ],
+  tiers: { 'tier-1': { bands: { green: 80, yellow: 50 }, measures: { tickets: { thresholds: { green: 0, yellow: 2 } } } } },
+};
+
+describe('health', () => {
+  it('colours measures by direction and thresholds', () => {
+    expect(measureColor(5, 'higher-is-better', { green: 0, yellow: -20 })).toBe('green');
+    expect(measureColor(-20, 'higher-is-better', { green: 0, yellow: -20 })).toBe('yellow');
+    expect(measureColor(-21, 'higher-is-better', { green: 0, yellow: -20 })).toBe('red');
+    expect(measureColor(2, 'lower-is-better', { green: 2, yellow: 5 })).toBe('green');
+    expect(measureColor(5, 'lower-is-better', { green: 2, yellow: 5 })).toBe('yellow');
+    expect(measureColor(6, 'lower-is-better', { green: 2, yellow: 5 })).toBe('red');
+  });
+
+  it('scores the weighted mean over measures with a value, coloured by bands', () => {
+    const lib = libOf({ scorecards: [card] });
+    // usage green (2 x 100), tickets yellow (1 x 50), nps missing: (200 + 50) / 3 = 83
+    const h = computeHealth(lib, acct('a', { dauTrendPct: 3, openTickets: 4 }), T0)!;
+    expect(h.score).toBe(83);
+    expect(h.color).toBe('green');
+    expect(h.measures.nps).toEqual({ name: 'NPS', value: null, color: null, weight: 1 });
+    expect(h.measures.tickets.color).toBe('yellow');
+  });
+
+  it('applies per-tier thresholds and bands', () => {
+    const lib = libOf({ scorecards: [card] });
+    // tier-1: tickets 4 is red (> 2); (200 + 0) / 3 = 67 -> yellow under the tier's bands (green 80)
+    const h = computeHealth(lib, acct('a', { tier: 'tier-1', dauTrendPct: 3, openTickets: 4 }), T0)!;
+    expect(h.measures.tickets.color).toBe('red');
+    expect(h.score).toBe(67);
+    expect(h.color).toBe('yellow');
+  });
+
+  it('is null when nothing is measured', () => {
+    expect(computeHealth(libOf({ scorecards: [card] }), acct('a', {}), T0)).toBeNull();
+    expect(computeHealth(libOf({}), acct('a', { nps: 3 }), T0)).toBeNull();
+  });
+
+  it('emits healthChanged only when the score or colour changes', () => {
+    const book = new Book(libOf({ scorecards: [card] }), acct('a', { dauTrendPct: 3, nps: 9 }));
+    const r1 = book.run(T0);
+    expect(r1.effects.filter((e) => e.kind === 'healthChanged')).toEqual([expect.objectContaining({ previous: null, health: expect.objectContaining({ score: 100, color: 'green' }) })]);
+    expect(book.run(at(1)).effects.some((e) => e.kind === 'healthChanged')).toBe(false);
+    book.account = { ...book.account, fields: { ...book.account.fields, dauTrendPct: -30 } };
+    const r3 = book.run(at(2));
+    const change = r3.effects.find((e) => e.kind === 'healthChanged') as { health: { score: number; color: string }; previous: { score: number } };
+    expect(change.health).toMatchObject({ score: 33, color: 'red' });
+    expect(change.previous.score).toBe(100);
+    expect(r3.effects.some((e) => e.kind === 'timeline' && e.entry.kind === 'health' && /from green \(100\) to red \(33\)/.test(e.entry.text))).toBe(true);
+  });
+
+  it('feeds health into conditions', () => {
+    const lib = libOf({
+      scorecards: [card],
+      playbooks: [{ kind: 'playbook', id: 'red', name: 'Red', reentry: { policy: 'once' }, trigger: { type: 'condition', when: { '==': [{ var: 'health.color' }, 'red'] } }, nodes: [{ id: 'end', kind: 'end' }], edges: [{ id: 'e', from: 'trigger', to: 'end' }] }],
+    });
+    const r = new Book(lib, acct('a', { dauTrendPct: -50, nps: 2 })).run(T0);
+    expect(r.instances[0].path[0].values).toEqual({ 'health.color': 'red' });
+  });
+});
