@@ -7,7 +7,7 @@ import path from 'node:path';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Store } from './store/types.js';
-import { SqliteStore } from './store/sqlite.js';
+import { openStore } from './store/index.js';
 import type { LibraryService, ServerContext } from './context.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
@@ -26,19 +26,10 @@ import { definitionsRouter } from './routes/definitions.js';
 import { analyticsRouter } from './routes/analytics.js';
 import { buildOpenApi } from './openapi.js';
 
-/** Uses server/store/index.ts's openStore; falls back to SQLite directly if that module is absent. */
+/** Opens the configured store (MongoDB when MONGODB_URL is set, else SQLite at WAYMARK_DB), initialised. */
 export async function openConfiguredStore(config: Config): Promise<Store> {
-  let store: Store;
-  try {
-    const modPath = './store/index.js';
-    const mod = (await import(modPath)) as { openStore: (c: unknown) => Promise<Store> | Store };
-    store = await mod.openStore(config);
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND' || config.mongoUrl) throw e;
-    fs.mkdirSync(path.dirname(config.dbPath), { recursive: true });
-    store = new SqliteStore(config.dbPath);
-  }
-  await store.init();
+  const store = await openStore({ dbFile: config.dbPath, mongoUrl: config.mongoUrl ?? undefined });
+  await store.init(); // idempotent
   return store;
 }
 

@@ -5,7 +5,8 @@
  * Environment (besides config.ts's): WAYMARK_WORKER_ID, WAYMARK_LEASE_MS, WAYMARK_BATCH.
  * Test hooks: WAYMARK_CLOCK=<ISO> fixes the clock; WAYMARK_WORKER_ONCE=1 runs rounds until
  * nothing is due, prints "COMMITTED <json ids>" and exits; WAYMARK_TEST_HOOK=block-after-claim
- * prints "CLAIMED <json ids>" after claiming and then hangs (to be killed mid-evaluation).
+ * prints "CLAIMED <json ids>" after claiming and then hangs (to be killed mid-evaluation);
+ * WAYMARK_WAIT_FOR_GO=1 prints "READY" and waits for a line on stdin before working.
  */
 import { loadConfig } from './config.js';
 import { clockFromEnv } from './clock.js';
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
       }
       : undefined,
   });
+
+  if (process.env.WAYMARK_WAIT_FOR_GO === '1') {
+    // Test hook: start several workers, then release them together.
+    process.stdout.write('READY\n');
+    await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  }
 
   if (once || hook) {
     for (let round = 0; round < 10_000; round++) {
