@@ -125,8 +125,9 @@ export function diffLines(aLines: string[], bLines: string[]): DiffOp[] {
   let i = 0, j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) { ops.push({ op: ' ', line: a[i], a: head + i, b: head + j }); i++; j++; }
-    else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) { ops.push({ op: '+', line: b[j], a: head + i, b: head + j }); j++; }
-    else { ops.push({ op: '-', line: a[i], a: head + i, b: head + j }); i++; }
+    // Deletions before insertions within a change, as git prints them.
+    else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) { ops.push({ op: '-', line: a[i], a: head + i, b: head + j }); i++; }
+    else { ops.push({ op: '+', line: b[j], a: head + i, b: head + j }); j++; }
   }
   for (let k = 0; k < tail; k++) ops.push({ op: ' ', line: aLines[aLines.length - tail + k], a: aLines.length - tail + k, b: bLines.length - tail + k });
   return ops;
