@@ -84,6 +84,9 @@ describe.each(factories)('$name store', (factory) => {
       await expect(store.upsertAccounts([{ id: 'ok', fields: {} }, { id: '', fields: {} }], T0)).rejects.toThrow(/accounts\[1\]\.id/);
       await expect(store.upsertAccounts([{ id: 'ok', fields: [] as unknown as Record<string, unknown> }], T0)).rejects.toThrow(/accounts\[0\]\.fields/);
       await expect(store.upsertAccounts([{ id: 'ok', tags: [1] as unknown as string[] }], T0)).rejects.toThrow(/accounts\[0\]\.tags/);
+      await expect(store.upsertAccounts([{ id: 'ok', fields: { 'a.b': 1 } }], T0)).rejects.toThrow(/field name "a\.b"/);
+      await expect(store.upsertAccounts([{ id: 'ok', fields: { $where: 1 } }], T0)).rejects.toThrow(/field name "\$where"/);
+      await expect(store.upsertAccounts([{ id: 'ok', flags: { beta: 'yes' } as unknown as Record<string, boolean> }], T0)).rejects.toThrow(/accounts\[0\]\.flags/);
       expect(await store.countAccounts()).toBe(0);
       expect(await store.getAccount('nope')).toBeNull();
     });

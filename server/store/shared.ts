@@ -99,10 +99,16 @@ export function validateUpsert(item: AccountUpsert, index: number): void {
   if (item.fields !== undefined && (typeof item.fields !== 'object' || item.fields === null || Array.isArray(item.fields))) {
     throw new Error(`${where}.fields: expected an object`);
   }
+  if (item.fields) {
+    for (const key of Object.keys(item.fields)) {
+      // Field names come from the data dictionary; these characters would be read as paths or operators by MongoDB.
+      if (key.includes('.') || key.startsWith('$') || key === '__proto__') throw new Error(`${where}.fields: field name "${key}" is not allowed`);
+    }
+  }
   if (item.tags !== undefined && (!Array.isArray(item.tags) || item.tags.some((t) => typeof t !== 'string'))) {
     throw new Error(`${where}.tags: expected a list of strings`);
   }
-  if (item.flags !== undefined && (typeof item.flags !== 'object' || item.flags === null || Array.isArray(item.flags))) {
+  if (item.flags !== undefined && (typeof item.flags !== 'object' || item.flags === null || Array.isArray(item.flags) || Object.values(item.flags).some((v) => typeof v !== 'boolean'))) {
     throw new Error(`${where}.flags: expected an object of booleans`);
   }
 }

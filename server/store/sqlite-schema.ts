@@ -23,7 +23,7 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX accounts_by_owner ON accounts(owner, name, id);
   CREATE INDEX accounts_by_tier ON accounts(tier, name, id);
   CREATE INDEX accounts_by_segment ON accounts(segment, name, id);
-  CREATE INDEX accounts_by_health ON accounts(health_color, name, id);
+  CREATE INDEX accounts_by_health ON accounts(health_color, name, id) WHERE health_color IS NOT NULL;
   CREATE INDEX accounts_due ON accounts(due_at, id) WHERE due_at IS NOT NULL;
   CREATE INDEX accounts_incident ON accounts(incident_at) WHERE incident_at IS NOT NULL;
 
@@ -166,5 +166,13 @@ export const MIGRATIONS: string[] = [
     last_used_at TEXT
   );
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+  // 2: queue indexes also carry snoozed_until and type, so the queue's filters and its
+  // total count are answered from the index without reading a million task rows.
+  `
+  DROP INDEX tasks_queue;
+  DROP INDEX tasks_queue_all;
+  CREATE INDEX tasks_queue ON tasks(owner, status, prio_rank, due_at, id, snoozed_until, type);
+  CREATE INDEX tasks_queue_all ON tasks(status, prio_rank, due_at, id, snoozed_until, type, owner);
   `,
 ];
