@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { buildJsonSchema, jsonSchemaText } from '../engine/schema/json-schema.js';
+import { validate as precompiled } from '../engine/validate/schema-validator.generated.js';
+import { validatorSource } from '../engine/validate/validator-source.js';
 
 const SCHEMA_FILE = new URL('../playbooks/schema/waymark.schema.json', import.meta.url);
 const DIR = new URL('../playbooks/', import.meta.url);
@@ -52,3 +54,38 @@ describe('playbooks/schema/waymark.schema.json', () => {
     expect(validate({})).toBe(false);
   });
 });
+
+describe('engine/validate/schema-validator.generated.ts (the precompiled validator)', () => {
+  const file = new URL('../engine/validate/schema-validator.generated.ts', import.meta.url);
+
+  it('equals what npm run schema generates', () => {
+    expect(readFileSync(file, 'utf8')).toBe(validatorSource());
+  }, 30_000);
+
+  it('needs no eval and no ajv at run time (a strict Content-Security-Policy allows it)', () => {
+    const src = readFileSync(file, 'utf8');
+    expect(src).not.toMatch(/new Function|\beval\(|\brequire\(|^import /m);
+  });
+
+  it('gives the same verdict and errors as ajv compiling the schema at run time', () => {
+    const live = new Ajv({ allErrors: true, strict: true, verbose: true, unicode: false, logger: false }).compile(buildJsonSchema());
+    const inputs: unknown[] = [];
+    const walk = (dir: URL) => {
+      for (const f of readdirSync(dir, { withFileTypes: true })) {
+        if (f.isDirectory()) walk(new URL(`${f.name}/`, dir));
+        else if (f.name.endsWith('.json')) inputs.push(JSON.parse(readFileSync(new URL(f.name, dir), 'utf8')));
+      }
+    };
+    walk(DIR);
+    walk(new URL('./fixtures/invalid/', import.meta.url));
+    inputs.push({}, { kind: 'playbook' }, { kind: 'journey', stages: [] }, null, [], 'x');
+    const strip = (errs: any[] | null | undefined) => (errs ?? []).map((e) => [e.instancePath, e.keyword, JSON.stringify(e.params)]);
+    for (const input of inputs) {
+      const a = live(input);
+      const b = (precompiled as any)(input);
+      expect(b).toBe(a);
+      expect(strip((precompiled as any).errors)).toEqual(strip(live.errors));
+    }
+  });
+});
+

@@ -1,19 +1,15 @@
 /**
- * Shape checks with ajv against the generated JSON Schema, turned into plain language with
- * paths ("nodes/2/task: missing required field title") instead of ajv's raw text.
+ * Shape checks against the generated JSON Schema, turned into plain language with paths
+ * ("nodes/2/task: missing required field title") instead of ajv's raw text.
+ * The validator is ajv's, precompiled by `npm run schema` (no eval, so it runs under a strict
+ * Content-Security-Policy in the browser, and no schema compile on first use).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { buildJsonSchema } from '../schema/json-schema.js';
+import type { ErrorObject } from 'ajv';
+import { validate as precompiled } from './schema-validator.generated.js';
 import { joinPath, listOr, suggest, type Problem } from './problem.js';
 
-let compiled: ValidateFunction | null = null;
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
-    compiled = ajv.compile(buildJsonSchema());
-  }
-  return compiled;
-}
+type ValidateFn = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+const validator = (): ValidateFn => precompiled as ValidateFn;
 
 function pointerToPath(ptr: string): string {
   return ptr
