@@ -44,6 +44,22 @@ export function computeHealth(lib: CompiledLibrary, account: Account, nowIso: st
   return healthOf(lib, withDerived(lib, account, nowMs), account, nowMs, nowIso);
 }
 
+/** How long processed event ids are remembered in the account state (the store also dedupes by id). */
+export const PROCESSED_EVENT_DAYS = 35;
+const PROCESSED_PREFIX = 'event:';
+
+function processedKey(eventId: string): string {
+  return PROCESSED_PREFIX + eventId;
+}
+
+function rememberEvent(ctx: EvalContext, eventId: string): void {
+  const today = Math.floor(ctx.nowMs / DAY_MS);
+  for (const k in ctx.triggers) {
+    if (k.startsWith(PROCESSED_PREFIX) && (ctx.triggers[k].lastSlot ?? 0) < today - PROCESSED_EVENT_DAYS) ctx.deleteTrigger(k);
+  }
+  ctx.setTrigger(processedKey(eventId), { lastSlot: today });
+}
+
 function describeHealth(h: Health | null): string {
   return h ? `${h.color} (${h.score})` : 'unknown';
 }
@@ -53,9 +69,13 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   if (event && event.accountId !== input.account.id) {
     throw new Error(`evaluate: event ${event.id} belongs to account ${event.accountId}, not ${input.account.id}`);
   }
+  // An event this account already processed (a redelivery) is a plain tick: no reducer,
+  // no event trigger, no event wait - so a replay creates nothing.
+  const fresh = event && !input.state?.triggers[processedKey(event.id)] ? event : undefined;
   // (1) event reducers
-  const account = event ? applyEvent(input.account, event) : input.account;
-  const ctx = new EvalContext(lib, account, input.state, input.now, event);
+  const account = fresh ? applyEvent(input.account, fresh) : input.account;
+  const ctx = new EvalContext(lib, account, input.state, input.now, fresh);
+  if (fresh) rememberEvent(ctx, fresh.id);
   for (const inst of input.instances) ctx.instances.set(inst.id, inst);
   for (const t of input.tasks) ctx.tasks.set(t.id, t);
 
