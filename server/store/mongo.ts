@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  MongoBulkWriteError, MongoClient, MongoServerError, type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Document, type Filter,
+  MongoBulkWriteError, MongoClient, MongoServerError, type MongoClientOptions, type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Document, type Filter,
 } from 'mongodb';
 import type { Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry } from '../../engine/types.js';
 import type {
@@ -29,7 +29,7 @@ import {
 } from './shared.js';
 
 interface Lease { owner: string; token: string; until: string }
-interface AccountDoc {
+export interface AccountDoc {
   _id: string;
   name: string | null; owner: string | null; tier: string | null; segment: string | null;
   fields: Record<string, unknown>; tags: string[]; flags: Record<string, boolean>; ticketsJson: string | null;
@@ -41,7 +41,7 @@ interface AccountDoc {
 }
 interface EventDoc { _id: string; accountId: string; type: string; occurredAt: string; receivedAt: string; processedAt: string | null; json: string }
 interface InstanceDoc { _id: string; accountId: string; playbookId: string; version: number; status: string; nodeId: string | null; startedAt: string; json: string }
-interface TaskDoc {
+export interface TaskDoc {
   _id: string; key: string; accountId: string; playbookId: string; owner: string; status: string; type: string; priority: string;
   prioRank: number; dueAt: string; snoozedUntil: string | null; createdAt: string; createdDay: string; createdWeek: string; json: string;
 }
@@ -56,6 +56,8 @@ interface TokenDoc { _id: string; userId: string; name: string; tokenHash: strin
 interface MetaDoc { _id: string; value: string }
 
 export interface MongoStoreOptions {
+  /** Passed to MongoClient (e.g. serverSelectionTimeoutMS). */
+  clientOptions?: MongoClientOptions;
   /** Database name; defaults to the one in the URL, else "waymark". */
   dbName?: string;
   /** Force transactions on or off; by default detected from the deployment in init(). */
@@ -100,7 +102,7 @@ export class MongoStore implements Store {
   private meta: Collection<MetaDoc>;
 
   constructor(url: string, options: MongoStoreOptions = {}) {
-    this.client = new MongoClient(url);
+    this.client = new MongoClient(url, options.clientOptions);
     this.db = this.client.db(options.dbName, { writeConcern: { w: 'majority' } });
     this.useTransactions = options.transactions;
     this.accounts = this.db.collection<AccountDoc>('accounts');
@@ -262,27 +264,7 @@ export class MongoStore implements Store {
 
   async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {
     const { limit, offset } = pageOf(page);
-    const f = filter ?? {};
-    const q: Filter<AccountDoc> = {};
-    if (f.owner !== undefined) q.owner = filterString(f.owner, 'filter.owner');
-    if (f.tier !== undefined) q.tier = filterString(f.tier, 'filter.tier');
-    if (f.segment !== undefined) q.segment = filterString(f.segment, 'filter.segment');
-    if (f.health !== undefined) q.healthColor = filterString(f.health, 'filter.health');
-    if (f.journey !== undefined && f.stage !== undefined) {
-      q.stages = { $elemMatch: { journey: filterString(f.journey, 'filter.journey'), stage: filterString(f.stage, 'filter.stage') } };
-    } else if (f.journey !== undefined) {
-      q['stages.journey'] = filterString(f.journey, 'filter.journey');
-    } else if (f.stage !== undefined) {
-      q['stages.stage'] = filterString(f.stage, 'filter.stage');
-    }
-    if (f.q !== undefined && f.q !== '') {
-      const re = escapeRegex(filterString(f.q, 'filter.q'));
-      q.$or = [{ name: { $regex: re, $options: 'i' } }, { _id: { $regex: re, $options: 'i' } }];
-    }
-    if (f.ids !== undefined) {
-      if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list of ids');
-      q._id = { $in: f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`)) };
-    }
+    const q = accountQuery(filter);
     const [total, docs] = await Promise.all([
       this.accounts.countDocuments(q),
       this.accounts.find(q).sort({ name: 1, _id: 1 }).skip(offset).limit(limit).toArray(),
@@ -522,7 +504,10 @@ export class MongoStore implements Store {
       if (changed) set.updatedAt = at;
       // Last, and guarded: a claim lost mid-way (lease taken over, or new data) writes no account.
       const res = await this.accounts.updateOne({ _id: accountId, 'lease.token': token, dataRev: current.dataRev }, { $set: set }, { session });
-      return res.matchedCount === 1;
+      if (res.matchedCount === 1) return true;
+      // New data arrived mid-way (only possible without a transaction): give the claim back so it is re-evaluated now.
+      await this.accounts.updateOne({ _id: accountId, 'lease.token': token }, [{ $set: { lease: null, leaseRev: null, dueAt: dueNowExpr(at) } }], { session });
+      return false;
     });
   }
 
@@ -873,7 +858,34 @@ function taskDoc(task: Task, where: string): TaskDoc {
   };
 }
 
-function taskQuery(f: TaskFilter): Filter<TaskDoc> {
+/** The MongoDB filter for listAccounts, built only from strings (never from the caller's objects). */
+export function accountQuery(filter: AccountFilter): Filter<AccountDoc> {
+  const f = filter ?? {};
+  const q: Filter<AccountDoc> = {};
+  if (f.owner !== undefined) q.owner = filterString(f.owner, 'filter.owner');
+  if (f.tier !== undefined) q.tier = filterString(f.tier, 'filter.tier');
+  if (f.segment !== undefined) q.segment = filterString(f.segment, 'filter.segment');
+  if (f.health !== undefined) q.healthColor = filterString(f.health, 'filter.health');
+  if (f.journey !== undefined && f.stage !== undefined) {
+    q.stages = { $elemMatch: { journey: filterString(f.journey, 'filter.journey'), stage: filterString(f.stage, 'filter.stage') } };
+  } else if (f.journey !== undefined) {
+    q['stages.journey'] = filterString(f.journey, 'filter.journey');
+  } else if (f.stage !== undefined) {
+    q['stages.stage'] = filterString(f.stage, 'filter.stage');
+  }
+  if (f.q !== undefined && f.q !== '') {
+    const re = escapeRegex(filterString(f.q, 'filter.q'));
+    q.$or = [{ name: { $regex: re, $options: 'i' } }, { _id: { $regex: re, $options: 'i' } }];
+  }
+  if (f.ids !== undefined) {
+    if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list of ids');
+    q._id = { $in: f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`)) };
+  }
+  return q;
+}
+
+/** The MongoDB filter for task lists and counts, built only from strings and normalised times. */
+export function taskQuery(f: TaskFilter): Filter<TaskDoc> {
   const q: Filter<TaskDoc> = {};
   if (f.owner !== undefined) q.owner = filterString(f.owner, 'filter.owner');
   if (f.accountId !== undefined) q.accountId = filterString(f.accountId, 'filter.accountId');

@@ -51,6 +51,8 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // A larger page cache keeps bulk loads (100k accounts, each in several indexes) in memory.
     this.db.pragma('cache_size = -65536');
+    // Unicode-aware lower-casing for search (SQLite's lower() folds ASCII only), as MongoDB's /i does.
+    this.db.function('wm_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
   }
 
   /** The journal mode SQLite reports ('wal' for a file). */
@@ -173,7 +175,7 @@ export class SqliteStore implements Store {
     }
     if (f.q !== undefined && f.q !== '') {
       const q = filterString(f.q, 'filter.q').toLowerCase();
-      where.push("(instr(lower(coalesce(a.name, '')), ?) > 0 OR instr(lower(a.id), ?) > 0)");
+      where.push("(instr(wm_lower(coalesce(a.name, '')), ?) > 0 OR instr(wm_lower(a.id), ?) > 0)");
       params.push(q, q);
     }
     if (f.ids !== undefined) {
