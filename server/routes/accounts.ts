@@ -69,6 +69,12 @@ export function accountSummary(rec: AccountRecord) {
 export function accountsRouter(ctx: ServerContext): Router {
   const r = Router();
 
+  /** The published data dictionary (what ingest validates against and rules can read). */
+  r.get('/api/fields', ctx.requireRole('viewer'), (_req, res) => {
+    const input = ctx.library.currentInput();
+    res.json(input.fields);
+  });
+
   r.get('/api/accounts', ctx.requireRole('viewer'), async (req, res) => {
     const q = assertValid<Record<string, string>>(accountListQuery, { ...req.query }, 'Query');
     const filter: AccountFilter = {};
@@ -138,6 +144,9 @@ const err = { $ref: '#/components/responses/Error' };
 const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
 
 export const accountsOpenApi = {
+  '/api/fields': {
+    get: { tags: ['accounts'], summary: 'The published data dictionary: every account field with its type, label and allowed values (viewer+)', responses: { 200: { description: 'The fields definition { kind: "fields", id, name, fields: [{ name, type, label, values?, derived? }] }' }, 401: err } },
+  },
   '/api/accounts': {
     get: {
       tags: ['accounts'], summary: 'The book of accounts, filtered and paged (viewer+); owner=me for your own',
