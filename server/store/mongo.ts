@@ -37,13 +37,16 @@ export interface AccountDoc {
   stages: { journey: string; stage: string; enteredAt: string }[];
   dueAt: string | null; createdAt: string; updatedAt: string;
   dataRev: number; lease: Lease | null; leaseRev: number | null;
+  /** Counts claims; a claim's token starts with its number, the fencing token of its writes. */
+  leaseSeq?: number;
   failAttempts: number; incident: { message: string; at: string } | null;
 }
 interface EventDoc { _id: string; accountId: string; type: string; occurredAt: string; receivedAt: string; processedAt: string | null; json: string }
-interface InstanceDoc { _id: string; accountId: string; playbookId: string; version: number; status: string; nodeId: string | null; startedAt: string; json: string }
+/** fence: the claim number (leaseSeq) of the commit that last wrote it; see commitEvaluation. */
+interface InstanceDoc { _id: string; accountId: string; playbookId: string; version: number; status: string; nodeId: string | null; startedAt: string; json: string; fence?: number }
 export interface TaskDoc {
   _id: string; key: string; accountId: string; playbookId: string; owner: string; status: string; type: string; priority: string;
-  prioRank: number; dueAt: string; snoozedUntil: string | null; createdAt: string; createdDay: string; createdWeek: string; json: string;
+  prioRank: number; dueAt: string; snoozedUntil: string | null; createdAt: string; createdDay: string; createdWeek: string; json: string; fence?: number;
 }
 interface AuditDoc { _id: string; taskId: string; at: string; seq: number; by: string | null; action: TaskAuditEntry['action']; note: string | null; changesJson: string }
 interface TimelineDoc { _id: string; accountId: string; at: string; json: string }
@@ -364,15 +367,23 @@ export class MongoStore implements Store {
     const until = addMs(at, leaseMs);
     const claims: Claim[] = [];
     for (let i = 0; i < Math.max(0, Math.trunc(limit)); i++) {
-      const token = randomUUID();
       // One atomic take per account: two claimers can never both match the same free lease.
+      // The token is "<claim number>:<random>", the number counted up on the account by the server.
       const doc = await this.accounts.findOneAndUpdate(
         { dueAt: { $ne: null, $lte: at }, incident: null, $or: [{ lease: null }, { 'lease.until': { $lte: at } }] },
-        [{ $set: { lease: { $literal: { owner, token, until } }, leaseRev: '$dataRev' } }],
-        { sort: { dueAt: 1, _id: 1 }, projection: { _id: 1 }, returnDocument: 'after' },
+        [
+          { $set: { leaseSeq: { $add: [{ $ifNull: ['$leaseSeq', 0] }, 1] } } },
+          {
+            $set: {
+              lease: { owner: { $literal: owner }, token: { $concat: [{ $toString: '$leaseSeq' }, ':', { $literal: randomUUID() }] }, until: { $literal: until } },
+              leaseRev: '$dataRev',
+            },
+          },
+        ],
+        { sort: { dueAt: 1, _id: 1 }, projection: { _id: 1, lease: 1 }, returnDocument: 'after' },
       );
-      if (!doc) break;
-      claims.push({ accountId: doc._id, workerId: owner, token, leaseUntil: until });
+      if (!doc || !doc.lease) break;
+      claims.push({ accountId: doc._id, workerId: owner, token: doc.lease.token, leaseUntil: until });
     }
     return claims;
   }
@@ -398,17 +409,18 @@ export class MongoStore implements Store {
     const at = isoTime(now, 'now');
     const accountId = filterString(claim.accountId, 'claim.accountId');
     const token = filterString(claim.token, 'claim.token');
+    const fence = fenceOf(token);
     if (commit.account?.id !== accountId) throw new Error(`commit.account.id: "${commit.account?.id}" is not the claimed account "${accountId}"`);
     for (const [i, inst] of commit.instances.entries()) {
       if (inst.accountId !== accountId) throw new Error(`commit.instances[${i}]: belongs to account "${inst.accountId}", not "${accountId}"`);
     }
     const nextWakeAt = isoTimeOrNull(commit.nextWakeAt, 'commit.nextWakeAt');
     // Everything is checked and converted before the first write.
-    const instanceDocs = commit.instances.map(instanceDoc);
+    const instanceDocs = commit.instances.map((inst) => ({ ...instanceDoc(inst), fence }));
     const plan = commit.effects.map((e, i) => {
       if (e.kind === 'createTask') {
         if (e.task.accountId !== accountId) throw new Error(`commit.effects createTask "${e.task.id}": belongs to account "${e.task.accountId}", not "${accountId}"`);
-        return { e, task: taskDoc(e.task, `commit.effects[${i}].task`) };
+        return { e, task: { ...taskDoc(e.task, `commit.effects[${i}].task`), fence } };
       }
       if (e.kind === 'timeline' && e.entry.accountId !== accountId) throw new Error(`commit.effects timeline "${e.entry.id}": belongs to account "${e.entry.accountId}"`);
       return { e };
@@ -432,8 +444,10 @@ export class MongoStore implements Store {
         const found = new Set((await this.tasks.find({ _id: { $in: [...referenced.keys()] } }, { session, projection: { _id: 1 } }).toArray()).map((d) => d._id));
         for (const [id, kind] of referenced) if (!found.has(id)) throw new Error(`commit.effects ${kind}: task "${id}" does not exist`);
       }
-      if (instanceDocs.length) {
-        await this.instances.bulkWrite(instanceDocs.map((d) => ({ replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true } })), { session, ordered: true });
+      // Fencing (matters only without a transaction): a document last written under a newer
+      // claim is not overwritten by a worker whose lease ran out mid-way.
+      for (const d of instanceDocs) {
+        await this.upsertIgnoringRace(() => this.instances.replaceOne({ _id: d._id, ...notNewer(fence) }, d, { upsert: true, session }), session);
       }
       for (const { e, task } of plan) {
         switch (e.kind) {
@@ -447,7 +461,7 @@ export class MongoStore implements Store {
             const doc = await this.tasks.findOne({ _id: filterString(e.taskId, 'updateTask.taskId') }, { session });
             if (!doc) throw new Error(`commit.effects updateTask: task "${e.taskId}" does not exist`);
             const next: Task = { ...(JSON.parse(doc.json) as Task), ...e.changes, updatedAt: isoTime(e.at, 'updateTask.at') };
-            await this.tasks.replaceOne({ _id: doc._id }, taskDoc(next, `task ${doc._id}`), { session });
+            await this.tasks.replaceOne({ _id: doc._id, ...notNewer(fence) }, { ...taskDoc(next, `task ${doc._id}`), fence }, { session });
             await this.addAudit(session, `${doc._id}\u0000updated\u0000${e.at}\u0000${e.note}`, doc._id, e.at, null, 'updated', e.note ?? null, e.changes as Record<string, unknown>);
             break;
           }
@@ -457,7 +471,7 @@ export class MongoStore implements Store {
             const task = JSON.parse(doc.json) as Task;
             if (task.status === 'open') {
               const next: Task = { ...task, status: 'closed', closedReason: e.reason, updatedAt: isoTime(e.at, 'closeTask.at') };
-              await this.tasks.replaceOne({ _id: doc._id }, taskDoc(next, `task ${doc._id}`), { session });
+              await this.tasks.replaceOne({ _id: doc._id, ...notNewer(fence) }, { ...taskDoc(next, `task ${doc._id}`), fence }, { session });
               await this.addAudit(session, `${doc._id}\u0000closed`, doc._id, e.at, null, 'closed', e.reason, { status: 'closed', closedReason: e.reason });
             }
             break;
@@ -482,11 +496,10 @@ export class MongoStore implements Store {
             throw new Error(`commit.effects: unknown effect kind "${(e as { kind: string }).kind}"`);
         }
       }
+      // Events are marked processed after the account update (the commit point): a crash in
+      // between means they are evaluated again (effects are idempotent), never lost.
       const processed = (commit.processedEventIds ?? []).map((x, i) => filterString(x, `commit.processedEventIds[${i}]`));
-      if (processed.length) {
-        await this.events.updateMany({ _id: { $in: processed }, accountId, processedAt: null }, { $set: { processedAt: at } }, { session });
-      }
-      const pending = await this.events.findOne({ accountId, processedAt: null }, { session, projection: { _id: 1 } });
+      const pending = await this.events.findOne({ accountId, processedAt: null, _id: { $nin: processed } }, { session, projection: { _id: 1 } });
 
       const a = commit.account;
       const fields = a.fields ?? {};
@@ -504,7 +517,12 @@ export class MongoStore implements Store {
       if (changed) set.updatedAt = at;
       // Last, and guarded: a claim lost mid-way (lease taken over, or new data) writes no account.
       const res = await this.accounts.updateOne({ _id: accountId, 'lease.token': token, dataRev: current.dataRev }, { $set: set }, { session });
-      if (res.matchedCount === 1) return true;
+      if (res.matchedCount === 1) {
+        if (processed.length) {
+          await this.events.updateMany({ _id: { $in: processed }, accountId, processedAt: null }, { $set: { processedAt: at } }, { session });
+        }
+        return true;
+      }
       // New data arrived mid-way (only possible without a transaction): give the claim back so it is re-evaluated now.
       await this.accounts.updateOne({ _id: accountId, 'lease.token': token }, [{ $set: { lease: null, leaseRev: null, dueAt: dueNowExpr(at) } }], { session });
       return false;
@@ -823,6 +841,17 @@ export class MongoStore implements Store {
 }
 
 // ---------------------------------------------------------------- documents
+
+/** The claim number at the start of a token ("<n>:<random>"); 0 for anything else. */
+function fenceOf(token: string): number {
+  const n = Number(token.split(':', 1)[0]);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+/** Matches a document not written under a newer claim than `fence` (or never under one). */
+function notNewer(fence: number): Document {
+  return { $or: [{ fence: { $exists: false } }, { fence: { $lte: fence } }] };
+}
 
 function toInt(v: unknown, where: string): number {
   const n = Number(v);
