@@ -3,9 +3,13 @@
  * runs, tasks land in the right queues with plain-language reasons; repeated events change
  * nothing; bad records are rejected by index/row, field and reason while the rest are kept.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../server/clock.js';
-import { startTestServer, type ApiClient, type TestServer } from './helpers/server.js';
+import { REPO_ROOT, startTestServer, type ApiClient, type TestServer } from './helpers/server.js';
 
 const NOW = '2026-11-02T09:00:00.000Z';
 
@@ -190,5 +194,33 @@ describe('ingest -> worker -> queues', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([{ path: '/header/2', message: '"colour" is not a field of the data dictionary' }]);
     expect(await srv.store.countAccounts()).toBe(0);
+  });
+
+  it('npm run import-csv streams a large file in chunks and names bad rows by their row in the file', async () => {
+    const token = (await admin.post('/api/tokens', { name: 'import' })).body.token as string;
+    const file = path.join(path.dirname(srv.dbFile), 'big.csv');
+    const rows = ['id,name,tier,mrr,renewalDate'];
+    for (let i = 1; i <= 12_000; i++) rows.push(`big-${i},"Company ${i}, Ltd",tier-${(i % 3) + 1},${i},2027-06-01`);
+    rows[9_001] = 'big-9001,Broken,tier-1,not-money,2027-06-01'; // file row 9002
+    fs.writeFileSync(file, rows.join('\r\n') + '\r\n');
+    const run = promisify(execFile);
+    const result = await run(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/cli/import-csv.ts'), file, '--url', srv.url, '--token', token, '--chunk', '5000'], { cwd: REPO_ROOT })
+      .then((r) => ({ code: 0, ...r }), (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }));
+    expect(result.stdout).toContain('12000 rows, 11999 accepted (11999 new, 0 updated), 1 problems.');
+    expect(result.stdout).toContain('row 9002, mrr: "not-money" is not a number');
+    expect(result.stderr).toMatch(/12,000 rows sent \(100%\)/);
+    expect(result.code).toBe(1);
+    expect(await srv.store.countAccounts()).toBe(11_999);
+    expect((await srv.store.getAccount('big-12000'))!.account.fields).toMatchObject({ name: 'Company 12000, Ltd', mrr: 12000, tier: 'tier-1' });
+  }, 120_000);
+
+  it('limits JSON bodies to 1 MB except bulk ingest', async () => {
+    const big = 'x'.repeat(1_100_000);
+    const res = await admin.post('/api/tokens', { name: big });
+    expect(res.status).toBe(413);
+    expect(res.body.error.message).toMatch(/too large/);
+    const bulk = await admin.post('/api/accounts/bulk', { accounts: Array.from({ length: 5000 }, (_, i) => ({ id: `acct-${i}`, name: `Account number ${i} with a long enough name`, mrr: i })) });
+    expect(bulk.status).toBe(200);
+    expect(bulk.body.accepted).toBe(5000);
   });
 });
