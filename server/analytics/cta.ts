@@ -54,7 +54,7 @@ export interface CtaVolumeReport {
 
 const zero = (): Record<TaskType, number> => ({ risk: 0, opportunity: 0, lifecycle: 0, activity: 0 });
 
-/** Tasks created in [from, to). */
+/** Tasks created from `from` to `to`, both inclusive. */
 export function computeCtaVolume(tasks: CtaTask[], fromIso: string, toIso: string, interval: Interval): CtaVolumeReport {
   const keyOf = interval === 'week' ? weekStart : monthStart;
   const periods = new Map(buckets(fromIso, toIso, interval).map((k) => [k, { start: k, total: 0, byType: zero() }]));
@@ -62,7 +62,7 @@ export function computeCtaVolume(tasks: CtaTask[], fromIso: string, toIso: strin
   const byType = zero();
   let total = 0;
   for (const t of tasks) {
-    if (t.createdAt < fromIso || t.createdAt >= toIso) continue;
+    if (t.createdAt < fromIso || t.createdAt > toIso) continue;
     total++;
     byType[t.type] = (byType[t.type] ?? 0) + 1;
     const p = periods.get(keyOf(t.createdAt));

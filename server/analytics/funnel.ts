@@ -30,9 +30,11 @@ export interface FunnelStage {
   nextStage: string | null;
   /** entered(next) / entered(this); null for the last stage or when none entered. */
   conversion: number | null;
-  /** Median days of completed stays (entered, then left); null when none completed. */
+  /** Median days of completed stays (entered, then left later); null when none completed. */
   medianDays: number | null;
   completedStays: number;
+  /** Entries that moved on in the same evaluation (criteria already met): not counted as stays. */
+  passedThrough: number;
   targetDays: number | null;
   /** Accounts in the stage now for longer than targetDays. */
   overTarget: number;
@@ -60,6 +62,7 @@ export function computeFunnel(journey: Journey, accounts: FunnelAccount[], chang
   const nowMs = Date.parse(nowIso);
   const entered = new Map<string, Set<string>>();
   const stays = new Map<string, number[]>();
+  const passed = new Map<string, number>();
   for (const s of journey.stages) {
     entered.set(s.id, new Set());
     stays.set(s.id, []);
@@ -79,7 +82,11 @@ export function computeFunnel(journey: Journey, accounts: FunnelAccount[], chang
       const c = list[i];
       entered.get(c.to)?.add(accountId);
       const next = list[i + 1];
-      if (next) stays.get(c.to)?.push((Date.parse(next.at) - Date.parse(c.at)) / DAY_MS);
+      if (!next) continue;
+      const days = (Date.parse(next.at) - Date.parse(c.at)) / DAY_MS;
+      // Moving on in the same evaluation is passing through, not a stay.
+      if (days > 0) stays.get(c.to)?.push(days);
+      else passed.set(c.to, (passed.get(c.to) ?? 0) + 1);
     }
   }
 
@@ -99,6 +106,7 @@ export function computeFunnel(journey: Journey, accounts: FunnelAccount[], chang
       conversion: next && enteredHere > 0 ? round(enteredNext / enteredHere) : null,
       medianDays: med === null ? null : round(med, 1),
       completedStays: stays.get(s.id)!.length,
+      passedThrough: passed.get(s.id) ?? 0,
       targetDays: s.targetDays ?? null,
       overTarget: s.targetDays
         ? inStage.filter((a) => a.enteredAt && (nowMs - Date.parse(a.enteredAt)) / DAY_MS > s.targetDays!).length

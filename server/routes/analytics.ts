@@ -90,7 +90,9 @@ export function analyticsRouter(ctx: ServerContext): Router {
     const from = q.from ? new Date(q.from).toISOString() : new Date(Date.parse(to) - (interval === 'week' ? 12 * 7 : 365) * DAY).toISOString();
     if (from >= to) throw badRequest('Query is invalid', [{ path: '/from', message: 'must be before to' }]);
     if (Date.parse(to) - Date.parse(from) > 3 * 366 * DAY) throw badRequest('Query is invalid', [{ path: '/from', message: 'the range can be at most 3 years' }]);
-    let tasks = await loadTasks(ctx.store, { createdAfter: from, createdBefore: to, ...(filter.owner ? { owner: filter.owner } : {}) });
+    // A millisecond of slack each side whatever the store's bounds are; computeCtaVolume applies the exact range.
+    const slack = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
+    let tasks = await loadTasks(ctx.store, { createdAfter: slack(from, -1), createdBefore: slack(to, 1), ...(filter.owner ? { owner: filter.owner } : {}) });
     if (filter.tier || filter.segment) {
       const ids = new Set((await loadAccounts(ctx.store, { tier: filter.tier, segment: filter.segment })).map((a) => a.account.id));
       tasks = tasks.filter((t) => ids.has(t.accountId));
@@ -164,7 +166,7 @@ const errs = {
 export const analyticsOpenApi: Record<string, object> = {
   '/api/analytics/funnel': { get: { tags: ['analytics'], summary: 'Journey funnel: accounts per stage now and ever, conversion to the next stage, median days in stage vs target', parameters: [qp('journey', 'Journey id (default: the first live journey)'), ...bookParams], responses: { '200': ok('Funnel'), '404': { description: 'Unknown journey' }, ...errs } } },
   '/api/analytics/health-mix': { get: { tags: ['analytics'], summary: 'Accounts per health colour, share, expected retention (by count and MRR) from the scorecards\' renewal rates', parameters: bookParams, responses: { '200': ok('Health mix'), ...errs } } },
-  '/api/analytics/cta-volume': { get: { tags: ['analytics'], summary: 'Tasks created per week (or month) by type, and by owner', parameters: [qp('from', 'Start (ISO date-time, default 12 weeks ago)', { type: 'string', format: 'date-time' }), qp('to', 'End, exclusive (default now)', { type: 'string', format: 'date-time' }), qp('interval', 'week (default) or month', { enum: ['week', 'month'] }), ...bookParams], responses: { '200': ok('CTA volume'), ...errs } } },
+  '/api/analytics/cta-volume': { get: { tags: ['analytics'], summary: 'Tasks created per week (or month) by type, and by owner', parameters: [qp('from', 'Start (ISO date-time, default 12 weeks ago)', { type: 'string', format: 'date-time' }), qp('to', 'End, inclusive (default now)', { type: 'string', format: 'date-time' }), qp('interval', 'week (default) or month', { enum: ['week', 'month'] }), ...bookParams], responses: { '200': ok('CTA volume'), ...errs } } },
   '/api/analytics/churn': { get: { tags: ['analytics'], summary: 'Revenue churn per month: MRR cancelled during the month / MRR at its start', parameters: [qp('months', 'How many months back, 1-36 (default 12)', { type: 'integer', minimum: 1, maximum: 36 }), ...bookParams], responses: { '200': ok('Churn'), ...errs } } },
   '/api/analytics/team': { get: { tags: ['analytics'], summary: 'Per CSM: open and overdue tasks, accounts by health colour, journey conversion per step', parameters: [qp('journey', 'Journey id'), ...bookParams], responses: { '200': ok('Team'), ...errs } } },
 };

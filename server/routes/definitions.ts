@@ -5,7 +5,9 @@
 import { Router, type Request } from 'express';
 import type { ServerContext, AuthedUser } from '../context.js';
 import type { Definition } from '../../engine/schema/definitions.js';
-import type { Account } from '../../engine/types.js';
+import type { AccountState } from '../../engine/types.js';
+import type { AccountRecord } from '../store/types.js';
+import { loadAccounts, loadTasks, isChurned } from '../analytics/load.js';
 import { HttpError, notFound, conflict, badRequest } from '../http/errors.js';
 import { assertValid } from '../http/validate.js';
 import { buildLibraryInput, getArchived, setArchived, touchLibrary, problemsOf, hashOf } from '../library.js';
@@ -426,40 +428,48 @@ export function definitionsRouter(ctx: ServerContext): Router {
     if (problems.some((p) => p.severity === 'error')) throw problems422(`"${id}" has problems; fix them to preview it`, problems);
 
     let lib;
+    let previewVersion = 0;
     try {
-      // A playbook is previewed alone (with the journeys and scorecards it reads), so the
-      // tasks and load shown are its own; other kinds with every live playbook.
-      lib = compileLibrary(await buildLibraryInput(ctx.store, { override: def, onlyPlaybook: def.kind === 'playbook' ? def.id : undefined }));
+      // The whole live library with the draft in place of its live version; for a playbook the
+      // report covers only that playbook's runs and tasks (simulate's playbooks filter).
+      const input = await buildLibraryInput(ctx.store, { override: def });
+      previewVersion = Math.max(0, ...input.playbooks.filter((p) => p.def.id === id).map((p) => p.version), ...input.journeys.filter((j) => j.def.id === id).map((j) => j.version));
+      lib = compileLibrary(input);
     } catch (err) {
       throw problems422(`"${id}" cannot be previewed with the rest of the library`, problemsOf(err));
     }
 
-    const accounts = await previewAccounts(body.accountIds);
+    const records = await previewAccounts(body.accountIds);
+    const accountIds = new Set(records.map((a) => a.account.id));
+    const states: Record<string, AccountState> = {};
+    for (const a of records) if (a.state) states[a.account.id] = a.state;
+    // Start from production: current engine state, open tasks (so an open CTA of the same
+    // kind is refreshed, not duplicated) and the runs of this playbook already under way.
+    const openTasks = (await loadTasks(ctx.store, { status: 'open' })).filter((t) => accountIds.has(t.accountId));
+    const instances = def.kind === 'playbook' ? (await allInstances(ctx, id, 'active')).filter((i) => accountIds.has(i.accountId)) : [];
     const users = await ctx.store.listUsers();
     const names: Record<string, string> = {};
     for (const u of users) names[u.id] = u.name;
     const start = ctx.clock.now().toISOString();
-    const report = simulate(lib, { accounts, start, days, owners: names });
-    res.json({ id, kind: def.kind, start, days, accounts: accounts.length, ownerNames: names, ...report });
+    const report = simulate(lib, {
+      accounts: records.map((a) => a.account), start, days, owners: names, states, tasks: openTasks, instances,
+      ...(def.kind === 'playbook' ? { playbooks: [def.id] } : {}),
+    });
+    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length });
   });
 
-  async function previewAccounts(ids: string[] | undefined): Promise<Account[]> {
+  async function previewAccounts(ids: string[] | undefined): Promise<AccountRecord[]> {
     if (ids) {
       const unique = [...new Set(ids)];
       const page = await ctx.store.listAccounts({ ids: unique }, { limit: unique.length, offset: 0 });
       const found = new Set(page.items.map((a) => a.account.id));
       const missing = unique.filter((x) => !found.has(x));
       if (missing.length) throw notFound(`Unknown account${missing.length === 1 ? '' : 's'}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''}`);
-      return page.items.map((a) => a.account);
+      return page.items;
     }
-    const out: Account[] = [];
-    const limit = 1000;
-    for (let offset = 0; ; offset += limit) {
-      const page = await ctx.store.listAccounts({}, { limit, offset });
-      out.push(...page.items.map((a) => a.account));
-      if (page.items.length < limit || out.length >= PREVIEW_MAX_ACCOUNTS) break;
-    }
-    return out.slice(0, PREVIEW_MAX_ACCOUNTS);
+    // The whole book, less churned accounts (nothing runs for them).
+    const all = await loadAccounts(ctx.store, {});
+    return all.filter((a) => !isChurned(a)).slice(0, PREVIEW_MAX_ACCOUNTS);
   }
 
   return r;
