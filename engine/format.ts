@@ -12,17 +12,12 @@
  */
 import { buildJsonSchema } from './schema/json-schema.js';
 import type { Definition } from './schema/definitions.js';
+import type { Problem } from './validate/problem.js';
 
 type Json = Record<string, any>;
 
-export interface ParseProblem {
-  file?: string;
-  path: string;
-  severity: 'error' | 'warning';
-  message: string;
-  line?: number;
-  column?: number;
-}
+/** Parse problems are validation Problems (engine/validate/problem.ts) with a line and column. */
+export type ParseProblem = Problem;
 
 const KINDS = ['playbook', 'journey', 'scorecard', 'fields'];
 

@@ -3,6 +3,8 @@
  * with node ids, context-dependent checks, library-wide rules, and no crash on any input.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import vm from 'node:vm';
+import { build } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Fields, Journey, Playbook, Scorecard } from '../engine/schema/definitions.js';
@@ -209,4 +211,21 @@ describe('validateLibrary', () => {
     expect(ps.length).toBeGreaterThan(0);
     expect(ps.every((p) => p.file === 'usage-drop.json' && /dauTrendPct/.test(p.message))).toBe(true);
   });
+});
+
+describe('in the browser', () => {
+  it('validates with eval forbidden (as under the server\'s Content-Security-Policy)', async () => {
+    // esbuild comes with tsx/vite; it bundles engine/validate for the browser as the editor does.
+    const out = await build({ entryPoints: [new URL('../engine/validate/index.ts', import.meta.url).pathname], bundle: true, format: 'iife', globalName: 'waymarkValidate', platform: 'browser', write: false, logLevel: 'silent' });
+    const code = out.outputFiles[0].text;
+    expect(code).not.toMatch(/require\("ajv/);
+    const sandbox = vm.createContext({}, { codeGeneration: { strings: false, wasm: false } });
+    vm.runInContext(code, sandbox);
+    expect(() => vm.runInContext('new Function("return 1")', sandbox)).toThrow(/disallowed/);
+    sandbox.files = readdirSync(DIR).filter((x) => x.endsWith('.json')).map((f) => ({ file: f, text: readFileSync(new URL(f, DIR), 'utf8') }));
+    sandbox.bad = JSON.stringify({ ...load('usage-drop.json'), edges: [] });
+    expect(vm.runInContext('JSON.stringify(waymarkValidate.validateLibrary(files))', sandbox)).toBe('[]');
+    const problems = JSON.parse(vm.runInContext('JSON.stringify(waymarkValidate.validateDefinition(JSON.parse(bad), { fields: [] }))', sandbox));
+    expect(problems[0]).toMatchObject({ path: 'trigger', message: 'the trigger has no outgoing edge: connect it to the first step' });
+  }, 30_000);
 });
