@@ -40,8 +40,14 @@ function display(file: string): string {
   return rel && !rel.startsWith('..') ? rel : file;
 }
 
+/** Very deep rule paths are shortened in the text output (--json keeps them whole). */
+function shortPath(path: string): string {
+  const parts = path.split('/');
+  return path.length <= 100 || parts.length <= 10 ? path : [...parts.slice(0, 4), '...', ...parts.slice(-4)].join('/');
+}
+
 export function formatProblem(p: Problem): string {
-  const where = [p.path, p.edgeId !== undefined ? `(edge ${p.edgeId})` : p.nodeId !== undefined ? `(node ${p.nodeId})` : ''].filter(Boolean).join(' ');
+  const where = [shortPath(p.path), p.edgeId !== undefined ? `(edge ${p.edgeId})` : p.nodeId !== undefined ? `(node ${p.nodeId})` : ''].filter(Boolean).join(' ');
   return `${p.file ?? '(library)'}: ${where ? where + ': ' : ''}${p.severity === 'warning' ? 'warning: ' : ''}${p.message}`;
 }
 
