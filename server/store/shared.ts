@@ -3,7 +3,7 @@
  * normalised for comparison, the priority order of the queue, the calendar buckets
  * of analytics, how a partial account merges, and when failures become an incident.
  */
-import type { Account, Task } from '../../engine/types.js';
+import type { Task } from '../../engine/types.js';
 import type { Priority } from '../../engine/schema/definitions.js';
 import type { AccountUpsert, TaskPatch } from './types.js';
 
@@ -78,18 +78,6 @@ export function pageOf(page: { limit: number; offset: number }): { limit: number
 export function accountColumns(fields: Record<string, unknown>): { name: string | null; owner: string | null; tier: string | null; segment: string | null } {
   const s = (v: unknown) => (v === undefined || v === null || v === '' ? null : String(v));
   return { name: s(fields.name), owner: s(fields.owner), tier: s(fields.tier), segment: s(fields.segment) };
-}
-
-/** Partial upsert: fields merge key by key; tags and flags replace when given. */
-export function mergeAccount(existing: Account | null, item: AccountUpsert): Account {
-  const base: Account = existing ?? { id: item.id, fields: {}, tags: [], flags: {} };
-  const merged: Account = {
-    ...base,
-    fields: item.fields ? { ...base.fields, ...item.fields } : base.fields,
-    tags: item.tags ? [...item.tags] : base.tags,
-    flags: item.flags ? { ...item.flags } : base.flags,
-  };
-  return merged;
 }
 
 export function validateUpsert(item: AccountUpsert, index: number): void {

@@ -16,7 +16,7 @@ import type {
 import { MIGRATIONS } from './sqlite-schema.js';
 import {
   MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, healthSnapshotId, isoTime, isoTimeOrNull,
-  mergeAccount, pageOf, priorityRank, requireId, stageChangeId, validateUpsert, weekOf,
+  pageOf, priorityRank, requireId, stageChangeId, validateUpsert, weekOf,
 } from './shared.js';
 
 type Row = Record<string, any>;
@@ -116,33 +116,37 @@ export class SqliteStore implements Store {
     if (!Array.isArray(items)) throw new Error('accounts: expected a list');
     items.forEach(validateUpsert);
     const at = isoTime(now, 'now');
-    const select = this.stmt('SELECT fields, tags, flags, name, owner, tier, segment, due_at FROM accounts WHERE id = ?');
+    const select = this.stmt('SELECT fields, name, owner, tier, segment, due_at FROM accounts WHERE id = ?');
+    // Positional parameters: binding is measurably cheaper than named ones over 100k rows.
     const insert = this.stmt(`INSERT INTO accounts (id, name, owner, tier, segment, fields, tags, flags, due_at, created_at, updated_at, data_rev)
-      VALUES (@id, @name, @owner, @tier, @segment, @fields, @tags, @flags, @now, @now, @now, 1)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`);
     return this.tx(() => {
       let inserted = 0;
       let updated = 0;
       for (const item of items) {
         const row = select.get(item.id) as Row | undefined;
-        const existing: Account | null = row
-          ? { id: item.id, fields: JSON.parse(row.fields), tags: item.tags ? [] : JSON.parse(row.tags), flags: item.flags ? {} : JSON.parse(row.flags) }
-          : null;
-        const merged = mergeAccount(existing, item);
-        const cols = accountColumns(merged.fields);
-        const params: Row = {
-          id: item.id, ...cols, fields: JSON.stringify(merged.fields), tags: JSON.stringify(merged.tags), flags: JSON.stringify(merged.flags), now: at,
-        };
-        if (!row) { insert.run(params); inserted++; continue; }
+        if (!row) {
+          const fields = item.fields ?? {};
+          const c = accountColumns(fields);
+          insert.run(item.id, c.name, c.owner, c.tier, c.segment, JSON.stringify(fields), JSON.stringify(item.tags ?? []), JSON.stringify(item.flags ?? {}), at, at, at);
+          inserted++;
+          continue;
+        }
+        const fields = item.fields ? { ...JSON.parse(row.fields), ...item.fields } : JSON.parse(row.fields);
+        const c = accountColumns(fields);
         // Only indexed columns that really change are written, so a bulk update of
         // e.g. MRR does not rewrite the owner/tier/segment/name/due indexes.
-        const sets = ['fields = @fields', 'updated_at = @now', 'data_rev = data_rev + 1'];
-        if (item.tags) sets.push('tags = @tags');
-        if (item.flags) sets.push('flags = @flags');
-        for (const k of ['name', 'owner', 'tier', 'segment'] as const) if (cols[k] !== row[k]) sets.push(`${k} = @${k}`);
-        if (!(row.due_at !== null && row.due_at <= at)) sets.push('due_at = @now');
-        const used = new Set(sets.flatMap((x) => x.match(/@\w+/g) ?? []).map((x) => x.slice(1)));
-        used.add('id');
-        this.stmt(`UPDATE accounts SET ${sets.join(', ')} WHERE id = @id`).run(Object.fromEntries(Object.entries(params).filter(([k]) => used.has(k))));
+        const sets = ['fields = ?', 'updated_at = ?', 'data_rev = data_rev + 1'];
+        const args: unknown[] = [JSON.stringify(fields), at];
+        if (item.tags) { sets.push('tags = ?'); args.push(JSON.stringify(item.tags)); }
+        if (item.flags) { sets.push('flags = ?'); args.push(JSON.stringify(item.flags)); }
+        if (c.name !== row.name) { sets.push('name = ?'); args.push(c.name); }
+        if (c.owner !== row.owner) { sets.push('owner = ?'); args.push(c.owner); }
+        if (c.tier !== row.tier) { sets.push('tier = ?'); args.push(c.tier); }
+        if (c.segment !== row.segment) { sets.push('segment = ?'); args.push(c.segment); }
+        if (!(row.due_at !== null && row.due_at <= at)) { sets.push('due_at = ?'); args.push(at); }
+        args.push(item.id);
+        this.stmt(`UPDATE accounts SET ${sets.join(', ')} WHERE id = ?`).run(...args);
         updated++;
       }
       return { inserted, updated };
