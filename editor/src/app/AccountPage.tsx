@@ -18,6 +18,9 @@ export function AccountPage({ id }: { id: string }) {
 function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => void }) {
   const { user } = useAuth();
   const users = useApi<{ items: UserSummary[] }>('/api/users');
+  const dictionary = useApi<unknown>('/api/fields');
+  const labels = fieldLabels(dictionary.data);
+  const names = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const a = detail.account;
   const f = a.fields ?? {};
   const nowMs = Date.now();
@@ -39,6 +42,9 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
       <PageHeader title={accountName(a)} subtitle={<span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
         <HealthBadge color={health?.color} score={health?.score} /><span>{a.id}</span>
       </span>} />
+      {f.churned === true && (
+        <div className="wm-banner wm-banner-danger" role="status">This account churned{typeof f.churnedAt === 'string' ? ` on ${formatDate(f.churnedAt)}` : ''}.</div>
+      )}
       <div className="wm-grid wm-grid-4" style={{ marginBottom: 16 }}>
         <Stat label="Tier · segment" value={`${humanize(f.tier)} · ${humanize(f.segment)}`} />
         <Stat label="MRR" value={formatMoney(f.mrr)} />
@@ -57,7 +63,7 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
                 <div style={{ marginTop: 10 }}><ActivityForm accountId={a.id} onLogged={reload} /></div>
               </details>
             )}
-            <Timeline entries={timeline} />
+            <Timeline entries={timeline} names={names} />
           </Card>
           <Card title={`Past CTAs (${detail.pastTasks.length})`}>
             <TaskTable tasks={detail.pastTasks} nowMs={nowMs} past empty="No past CTAs." />
@@ -88,7 +94,7 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
           <Card title="Details">
             <dl className="wm-kvs">
               {Object.entries(f).filter(([k]) => !['name', 'tier', 'segment', 'mrr', 'renewalDate', 'owner'].includes(k)).map(([k, v]) => (
-                <Field key={k} label={humanize(k)}>{v === null || v === undefined || v === '' ? '—' : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? formatDate(v) : typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}</Field>
+                <Field key={k} label={labels.get(k) ?? humanize(k)}>{v === null || v === undefined || v === '' ? '—' : typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? formatDate(v) : typeof v === 'number' ? v.toLocaleString('en-US') : String(v)}</Field>
               ))}
             </dl>
           </Card>
@@ -96,6 +102,15 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
       </div>
     </>
   );
+}
+
+/** Field name -> label from the data dictionary (GET /api/fields), whatever way it is wrapped. */
+function fieldLabels(data: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const d = data as { fields?: unknown; definition?: { fields?: unknown }; items?: unknown } | undefined;
+  const list = Array.isArray(d?.fields) ? d!.fields : Array.isArray(d?.definition?.fields) ? d!.definition!.fields : Array.isArray(d?.items) ? d!.items : [];
+  for (const f of list as { name?: unknown; label?: unknown }[]) if (typeof f?.name === 'string' && typeof f.label === 'string') out.set(f.name, f.label);
+  return out;
 }
 
 function Stat({ label, value, sub, warn }: { label: string; value: string; sub?: string; warn?: boolean }) {

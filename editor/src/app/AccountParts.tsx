@@ -46,19 +46,15 @@ export function JourneyStages({ journeys, stageNames }: { journeys: Record<strin
             <span className="wm-muted wm-small">since {formatDate(pos.enteredAt)}</span>
           </div>
           {pos.history?.length > 0 && (
-            <table className="wm-table">
-              <thead><tr><th>When</th><th>From</th><th>To</th><th>Why</th></tr></thead>
-              <tbody>
-                {pos.history.slice().sort((a, b) => (a.at < b.at ? 1 : -1)).map((h, i) => (
-                  <tr key={i}>
-                    <td className="wm-nowrap">{formatDate(h.at)}</td>
-                    <td>{h.from ? (stageNames?.[h.from] ?? humanize(h.from)) : <span className="wm-muted">start</span>}</td>
-                    <td>{stageNames?.[h.to] ?? humanize(h.to)}</td>
-                    <td>{h.reasonText}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <ol className="wm-stage-history" reversed>
+              {pos.history.slice().sort((a, b) => (a.at < b.at ? 1 : -1)).map((h, i) => (
+                <li key={i}>
+                  <div><span className="wm-muted wm-small">{formatDate(h.at)}</span>{' '}
+                    {h.from ? (stageNames?.[h.from] ?? humanize(h.from)) : <span className="wm-muted">Start</span>} → <strong>{stageNames?.[h.to] ?? humanize(h.to)}</strong></div>
+                  {h.reasonText && <div className="wm-muted wm-small">{h.reasonText}</div>}
+                </li>
+              ))}
+            </ol>
           )}
         </div>
       ))}
@@ -69,8 +65,9 @@ export function JourneyStages({ journeys, stageNames }: { journeys: Record<strin
 const KIND_LABEL: Record<string, string> = { stage: 'Stage', task: 'Task', playbook: 'Playbook', health: 'Health', event: 'Event', activity: 'Activity', account: 'Account' };
 
 /** Timeline entries, newest first (time order), with who and what kind. */
-export function Timeline({ entries, limit }: { entries: TimelineEntry[]; limit?: number }) {
-  const sorted = entries.slice().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+export function Timeline({ entries, limit, names }: { entries: TimelineEntry[]; limit?: number; names?: Map<string, string> }) {
+  // Newest first; at the same instant, what a person logged comes before engine entries.
+  const sorted = entries.slice().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : (b.kind === 'activity' ? 1 : 0) - (a.kind === 'activity' ? 1 : 0)));
   const shown = limit ? sorted.slice(0, limit) : sorted;
   if (shown.length === 0) return <Empty title="Nothing on the timeline yet" />;
   return (
@@ -81,7 +78,7 @@ export function Timeline({ entries, limit }: { entries: TimelineEntry[]; limit?:
           <div>
             <span className="wm-kind">{e.kind === 'activity' && e.subtype ? (e.subtype === 'ebr' ? 'EBR' : humanize(e.subtype)) : (KIND_LABEL[e.kind] ?? humanize(e.kind))}</span>
             <span>{e.text}</span>
-            {e.by && <span className="wm-muted wm-small"> — {e.by}</span>}
+            {e.by && <span className="wm-muted wm-small"> — {names?.get(e.by) ?? e.by}</span>}
           </div>
         </li>
       ))}

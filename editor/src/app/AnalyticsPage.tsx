@@ -45,7 +45,9 @@ export function AnalyticsPage() {
   const health = useApi<unknown>('/api/analytics/health-mix' + query(segmentFilters));
   const range = useMemo(() => {
     const now = Date.now();
-    return { from: new Date(now - 12 * 7 * 86_400_000).toISOString().slice(0, 10), to: new Date(now).toISOString().slice(0, 10) };
+    // Whole UTC days: 12 weeks back to the end of today.
+    const end = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000;
+    return { from: new Date(end - 12 * 7 * 86_400_000).toISOString(), to: new Date(end).toISOString() };
   }, []);
   const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ ...range, interval: 'week' }));
   const churn = useApi<unknown>('/api/analytics/churn?months=12');
@@ -93,7 +95,7 @@ export function AnalyticsPage() {
         </Card>
       </div>
 
-      <Card title={`CTA volume by type, weekly (${formatDate(range.from)} – ${formatDate(range.to)})`}>
+      <Card title={`CTA volume by type, weekly (${formatDate(range.from)} – ${formatDate(new Date(Date.parse(range.to) - 1).toISOString())})`}>
         <Async res={volume} label="Loading CTA volume…">{(d) => <VolumeSection data={d} ownerName={ownerName} />}</Async>
       </Card>
     </>
@@ -115,8 +117,8 @@ function FunnelSection({ data }: { data: unknown }) {
               <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="Entered" fill="#a9c3f0" />
-              <Bar dataKey="In stage now" fill="#2f6fde" />
+              <Bar isAnimationActive={false} dataKey="Entered" fill="#a9c3f0" />
+              <Bar isAnimationActive={false} dataKey="In stage now" fill="#2f6fde" />
             </BarChart>
           </ResponsiveContainer>
         </div>
@@ -128,8 +130,8 @@ function FunnelSection({ data }: { data: unknown }) {
               <YAxis tick={{ fontSize: 12 }} label={{ value: 'days', angle: -90, position: 'insideLeft', fontSize: 12 }} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="Median days" fill="#7b5cc4" />
-              <Line dataKey="Target days" stroke="#c8372d" strokeDasharray="4 3" dot />
+              <Bar isAnimationActive={false} dataKey="Median days" fill="#7b5cc4" />
+              <Line isAnimationActive={false} dataKey="Target days" stroke="#c8372d" strokeDasharray="4 3" dot />
             </ComposedChart>
           </ResponsiveContainer>
         </div>
@@ -183,6 +185,7 @@ function HealthSection({ data }: { data: unknown }) {
           <div className="wm-stat-label">Expected retention</div>
           <div className="wm-stat-value" data-testid="expected-retention">{pct(mix.expectedRetention)}</div>
           <div className="wm-muted wm-small">share of each health band × its expected renewal rate, over {mix.total.toLocaleString('en-US')} accounts</div>
+          {mix.expectedRetentionMrr !== null && <div className="wm-small" style={{ marginTop: 6 }}>By MRR: <strong>{pct(mix.expectedRetentionMrr)}</strong>{mix.expectedRetainedMrr !== null && <> ({formatMoney(mix.expectedRetainedMrr)} of MRR expected to renew)</>}</div>}
         </div>
       </div>
       <table className="wm-table wm-chart-table">
@@ -255,7 +258,7 @@ function VolumeSection({ data, ownerName }: { data: unknown; ownerName: (id: str
             <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
             <Tooltip />
             <Legend />
-            {types.map((t, i) => <Bar key={t} dataKey={t} name={humanize(t)} stackId="a" fill={color(t, i)} />)}
+            {types.map((t, i) => <Bar isAnimationActive={false} key={t} dataKey={t} name={humanize(t)} stackId="a" fill={color(t, i)} />)}
           </BarChart>
         </ResponsiveContainer>
       </div>

@@ -26,6 +26,23 @@ const loadDesigner = designerModules['../designer/index.tsx'];
 const LibraryPage = loadDesigner ? lazy(() => loadDesigner().then((m) => ({ default: m.LibraryPage }))) : null;
 const DefinitionPage = loadDesigner ? lazy(() => loadDesigner().then((m) => ({ default: m.DefinitionPage }))) : null;
 
+/**
+ * Whether this browser signed in (the session cookie itself is httpOnly). Without it the app
+ * goes straight to sign-in instead of asking /api/auth/me for a certain 401.
+ */
+const SESSION_HINT = 'waymark.signedIn';
+
+function sessionHint(): boolean {
+  try { return window.localStorage.getItem(SESSION_HINT) === '1'; } catch { return true; }
+}
+
+function setSessionHint(on: boolean): void {
+  try {
+    if (on) window.localStorage.setItem(SESSION_HINT, '1');
+    else window.localStorage.removeItem(SESSION_HINT);
+  } catch { /* storage disabled: the app then always asks the server */ }
+}
+
 export function homeFor(user: Me): string {
   if (user.roles.includes('csm')) return '/queue';
   if (isLeader(user)) return '/team';
@@ -39,10 +56,14 @@ export function App() {
 
   const loadMe = useCallback(() => {
     setBootError(null);
+    if (!sessionHint()) {
+      setUser(null);
+      return;
+    }
     api.get<{ user: Me }>('/api/auth/me').then(
       (r) => setUser(r.user),
       (e: unknown) => {
-        if (e instanceof ApiError && e.status === 401) setUser(null);
+        if (e instanceof ApiError && e.status === 401) { setSessionHint(false); setUser(null); }
         else setBootError(e instanceof ApiError ? e : new ApiError(0, String(e)));
       },
     );
@@ -52,6 +73,7 @@ export function App() {
   // A session that expires mid-use sends the user back to sign in, then to where they were.
   useEffect(() => {
     setUnauthorizedHandler(() => {
+      setSessionHint(false);
       setUser(null);
       const here = window.location.pathname + window.location.search;
       if (window.location.pathname !== '/login') navigate('/login?next=' + encodeURIComponent(here), { replace: true });
@@ -60,6 +82,7 @@ export function App() {
 
   const signOut = useCallback(async () => {
     try { await api.post('/api/auth/logout'); } catch { /* signed out either way */ }
+    setSessionHint(false);
     setUser(null);
     navigate('/login', { replace: true });
   }, []);
@@ -71,6 +94,7 @@ export function App() {
       return <Redirect to={'/login' + (loc.pathname !== '/' ? '?next=' + encodeURIComponent(loc.pathname + (loc.href.includes('?') ? '?' + loc.search.toString() : '')) : '')} />;
     }
     return <LoginPage onSignedIn={(u) => {
+      setSessionHint(true);
       setUser(u);
       const next = loc.search.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(u), { replace: true });

@@ -2,7 +2,7 @@
  * One task (C2, O3): why it exists, its checklist, the account's context, the email draft
  * rendered with the account's data, and the actions a CSM takes on it.
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { useApi } from './useApi.js';
 import { Link, navigate } from './router.js';
@@ -61,11 +61,36 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
   const accountId = account?.id ?? task.accountId;
   const accountRes = useApi<AccountDetail>(`/api/accounts/${encodeURIComponent(accountId)}`);
   const audit = useApi<Audit>(`/api/tasks/${encodeURIComponent(task.id)}/audit`);
+  const users = useApi<{ items: UserSummary[] }>('/api/users');
+  const names = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [snoozeOpen, setSnoozeOpen] = useState(false);
   const [reassignOpen, setReassignOpen] = useState(false);
+  // Ticked steps show at once; the server's answer (or an error) settles them.
+  const [pendingSteps, setPendingSteps] = useState<Record<string, boolean>>({});
   const nowMs = Date.now();
+
+  async function toggleStep(stepId: string, title: string, done: boolean) {
+    setPendingSteps((p) => ({ ...p, [stepId]: done }));
+    setError(null);
+    try {
+      await api.post(`/api/tasks/${encodeURIComponent(task.id)}/steps/${encodeURIComponent(stepId)}`, { done });
+      toast(done ? `Done: ${title}` : `Reopened: ${title}`);
+      reload();
+      audit.reload();
+    } catch (e) {
+      setError(e as Error);
+      setPendingSteps((p) => { const n = { ...p }; delete n[stepId]; return n; });
+    }
+  }
+  // Once the reloaded task agrees with a pending tick, drop the pending value.
+  useEffect(() => {
+    setPendingSteps((p) => {
+      const left = Object.fromEntries(Object.entries(p).filter(([id, v]) => task.steps.find((s) => s.id === id)?.done !== v));
+      return Object.keys(left).length === Object.keys(p).length ? p : left;
+    });
+  }, [task]);
   const open = task.status === 'open';
   const editable = canWork(user) && open;
 
@@ -87,7 +112,8 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
   }
 
   const overdue = open && Date.parse(task.dueAt) < nowMs;
-  const stepsDone = task.steps.filter((s) => s.done).length;
+  const stepDone = (s: Task['steps'][number]) => pendingSteps[s.id] ?? s.done;
+  const stepsDone = task.steps.filter(stepDone).length;
   const accountDetail = accountRes.data;
   const timeline: TimelineEntry[] = accountDetail ? (Array.isArray(accountDetail.timeline) ? accountDetail.timeline : accountDetail.timeline?.items ?? []) : [];
   const fields = account?.fields ?? {};
@@ -138,10 +164,10 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
                 {task.steps.map((s) => (
                   <li key={s.id}>
                     <label>
-                      <input type="checkbox" checked={s.done} disabled={!editable || !!busy}
-                        onChange={(e) => act('step', `/steps/${encodeURIComponent(s.id)}`, { done: e.target.checked }, e.target.checked ? `Done: ${s.title}` : `Reopened: ${s.title}`)} />
+                      <input type="checkbox" checked={stepDone(s)} disabled={!editable || !!busy || s.id in pendingSteps}
+                        onChange={(e) => toggleStep(s.id, s.title, e.target.checked)} />
                       <span>
-                        <span className={s.done ? 'wm-step-done' : ''}>{s.title}</span>
+                        <span className={stepDone(s) ? 'wm-step-done' : ''}>{s.title}</span>
                         <span className="wm-muted wm-small" style={{ display: 'block' }}>
                           {s.done ? `Done ${formatDate(s.doneAt)}${s.doneBy ? ' by ' + s.doneBy : ''}` : s.dueAt ? `Due ${formatDate(s.dueAt)}` : ''}
                         </span>
@@ -168,6 +194,8 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
                 <Field label="Segment">{humanize(fields.segment)}</Field>
                 <Field label="MRR">{formatMoney(fields.mrr)}</Field>
                 <Field label="Renewal">{formatDate(fields.renewalDate)}{renewalDays !== null && <div className="wm-muted wm-small">{relativeDays(renewalDays)}</div>}</Field>
+                <Field label="Owner">{typeof fields.owner === 'string' ? names.get(fields.owner) ?? fields.owner : '—'}</Field>
+                <Field label="Task owner">{task.owner.startsWith('role:') ? `Unassigned (${humanize(task.owner.slice(5))})` : names.get(task.owner) ?? task.owner}</Field>
                 <Field label="Stage">{accountDetail?.state ? Object.values(accountDetail.state.journeys ?? {}).map((p) => humanize(p.stage)).join(', ') || '—' : '—'}</Field>
               </dl>
             ) : <div className="wm-muted">The account could not be loaded.</div>}
@@ -176,7 +204,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
             <HealthMeasures health={detail.health ?? accountDetail?.health ?? accountDetail?.state?.health} />
           </Card>
           <Card title="Recent timeline">
-            {accountRes.error ? <ErrorBox error={accountRes.error} onRetry={accountRes.reload} /> : !accountDetail ? <Loading /> : <Timeline entries={timeline} limit={8} />}
+            {accountRes.error ? <ErrorBox error={accountRes.error} onRetry={accountRes.reload} /> : !accountDetail ? <Loading /> : <Timeline entries={timeline} limit={8} names={names} />}
           </Card>
         </div>
       </div>
@@ -209,8 +237,8 @@ function WhyThisTask({ task, audit, playbookName }: { task: Task; audit: { data:
         <Field label={source === 'journey' ? 'Journey' : source === 'manual' ? 'Source' : 'Playbook'}>{source === 'manual' ? 'Created by hand' : <Link to={`/definitions/${encodeURIComponent(defId)}`}>{a?.definition?.name ?? playbookName ?? defId}</Link>}</Field>
         <Field label="Version">v{a?.definition?.version ?? reason.version ?? task.playbookVersion}</Field>
         <Field label="Node">{a?.node?.label ?? a?.node?.id ?? reason.nodeId ?? task.nodeId}{a?.node?.kind ? <span className="wm-muted"> ({a.node.kind})</span> : null}</Field>
-        <Field label="Trigger">{a?.trigger ?? reason.trigger ?? '—'}</Field>
         <Field label="When">{formatDateTime(a?.at ?? reason.at ?? task.createdAt)}</Field>
+        <Field label="Trigger" wide>{a?.trigger ?? reason.trigger ?? '—'}</Field>
       </dl>
       {audit.error && <div className="wm-muted wm-small" style={{ marginTop: 8 }}>The audit trail could not be loaded: {audit.error.message}</div>}
       {Array.isArray(audit.data?.history) && audit.data!.history!.length > 0 && (

@@ -58,9 +58,9 @@ function TeamView({ data }: { data: unknown }) {
               <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="Healthy" stackId="h" fill="#2f855a" />
-              <Bar dataKey="At risk" stackId="h" fill="#d69e2e" />
-              <Bar dataKey="Unhealthy" stackId="h" fill="#c8372d" />
+              <Bar isAnimationActive={false} dataKey="Healthy" stackId="h" fill="#2f855a" />
+              <Bar isAnimationActive={false} dataKey="At risk" stackId="h" fill="#d69e2e" />
+              <Bar isAnimationActive={false} dataKey="Unhealthy" stackId="h" fill="#c8372d" />
             </BarChart>
           </ResponsiveContainer>
         </div>

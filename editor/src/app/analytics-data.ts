@@ -68,7 +68,7 @@ export function funnelRows(data: unknown): FunnelRow[] {
 // ----- health mix -----
 export interface HealthMixRow { color: 'green' | 'yellow' | 'red'; accounts: number; share: number | null; renewalRate: number | null; mrr: number | null }
 
-export function healthMix(data: unknown): { rows: HealthMixRow[]; expectedRetention: number | null; total: number } {
+export function healthMix(data: unknown): { rows: HealthMixRow[]; expectedRetention: number | null; expectedRetentionMrr: number | null; expectedRetainedMrr: number | null; total: number } {
   const d = isObj(data) ? data : {};
   const counts = isObj(d.counts) ? d.counts : isObj(d.mix) ? d.mix : d;
   const rates = isObj(d.expectedRenewalRate) ? d.expectedRenewalRate : isObj(d.rates) ? d.rates : isObj(d.renewalRates) ? d.renewalRates : {};
@@ -91,7 +91,7 @@ export function healthMix(data: unknown): { rows: HealthMixRow[]; expectedRetent
   if (expected === null && total && rows.every((r) => r.renewalRate !== null)) {
     expected = rows.reduce((s, r) => s + (r.share ?? 0) * (r.renewalRate ?? 0), 0);
   }
-  return { rows, expectedRetention: expected, total };
+  return { rows, expectedRetention: expected, expectedRetentionMrr: num(d.expectedRetentionMrr), expectedRetainedMrr: num(d.expectedRetainedMrr), total };
 }
 
 // ----- CTA volume -----

@@ -85,9 +85,9 @@ export function TypeBadge({ type }: { type: string }) {
   return <span className={`wm-badge wm-type wm-type-${type}`}>{humanize(type)}</span>;
 }
 
-export function Field({ label, children }: { label: string; children: ReactNode }) {
+export function Field({ label, children, wide }: { label: string; children: ReactNode; wide?: boolean }) {
   return (
-    <div className="wm-kv">
+    <div className={'wm-kv' + (wide ? ' wm-kv-wide' : '')}>
       <dt>{label}</dt>
       <dd>{children}</dd>
     </div>

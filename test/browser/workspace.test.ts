@@ -1,0 +1,169 @@
+/**
+ * The CSM workspace and the leader's analytics in a real browser against the real server:
+ * - a CSM's morning: sign in, open the queue, open a renewal task, tick its steps, log a call,
+ *   complete it; it leaves the queue and the account's timeline shows the call;
+ * - a leader's funnel check: the numbers on the analytics page equal /api/analytics/funnel,
+ *   unfiltered and filtered by tier.
+ * The book is a small fixture loaded through the bulk API and evaluated by the real worker.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserTest, type BrowserTest } from './harness.js';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-11-02T09:00:00.000Z');
+const daysFromNow = (d: number) => new Date(NOW + d * DAY).toISOString();
+
+/** Twelve accounts at different points of the lifecycle journey, most owned by Maya Chen (csm-1). */
+function fixtureBook() {
+  const accounts: Record<string, unknown>[] = [];
+  const tiers = ['tier-1', 'tier-2', 'tier-3'];
+  for (let i = 0; i < 12; i++) {
+    const base: Record<string, unknown> = {
+      id: `acc-${String(i + 1).padStart(2, '0')}`,
+      name: ['Acme Analytics', 'Birch Health', 'Cobalt Labs', 'Delta Freight', 'Ember Retail', 'Fjord Energy', 'Garnet Bank', 'Harbor Media', 'Iris Travel', 'Jade Insurance', 'Kite Systems', 'Lumen Pharma'][i],
+      tier: tiers[i % 3],
+      segment: i % 2 ? 'low-touch' : 'high-touch',
+      owner: i < 6 ? 'csm-1' : 'csm-2',
+      mrr: 1000 + i * 500,
+      renewalDate: daysFromNow(i === 0 ? 60 : 200 + i * 10),
+      contractStartDate: daysFromNow(-300),
+      licensesPurchased: 100,
+      licensesDeployed: 60 + i * 3,
+      lastCsmUpdateAt: daysFromNow(-1),
+      primaryContactName: 'Robin Park',
+      primaryContactEmail: `robin@${i}.example`,
+    };
+    // Some accounts have reached initial value and beyond; the rest are still onboarding.
+    if (i % 3 !== 2) Object.assign(base, { usageGreenSince: daysFromNow(-30), featuresUsed: 6 });
+    if (i % 3 === 0) Object.assign(base, { adminSelfSufficient: true, deploymentDocumented: true });
+    accounts.push(base);
+  }
+  return accounts;
+}
+
+let h: BrowserTest;
+/** expect.poll gives up after 1 s by default; pages that load several resources get longer. */
+const WAIT = { timeout: 15_000 };
+
+beforeAll(async () => {
+  h = await startBrowserTest('workspace');
+  const admin = await h.srv.login('admin@waymark.test');
+  const res = await admin.post('/api/accounts/bulk', { accounts: fixtureBook() });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  expect(res.body.rejected).toEqual([]);
+  await h.srv.drain();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('CSM workspace in the browser', () => {
+  it("a CSM's morning: works a renewal task from the queue to done", async () => {
+    const { page } = h;
+    const csm = await h.srv.login('csm@waymark.test');
+    const queue = await csm.get('/api/tasks/queue?owner=me');
+    const renewal = queue.body.items.find((t: { playbookId: string; accountId: string }) => t.playbookId === 'renewal-90-days' && t.accountId === 'acc-01');
+    expect(renewal, 'the renewal playbook raised a task for Acme Analytics').toBeTruthy();
+    expect(renewal.steps.length).toBeGreaterThan(0);
+
+    // The next morning: the book was loaded and evaluated overnight.
+    await h.advanceClock({ hours: 15 });
+    await h.signIn('csm@waymark.test');
+    await page.waitForURL('**/queue');
+    const row = page.locator(`[data-testid=queue-row][data-task-id="${renewal.id}"]`);
+    await row.waitFor();
+    await expect.poll(() => page.locator('[data-testid=queue-row]').count(), WAIT).toBe(queue.body.items.length);
+    expect(await row.textContent()).toContain(renewal.reasonText);
+    await h.shot('01-queue');
+
+    await row.getByRole('link', { name: renewal.title }).click();
+    await page.waitForURL(`**/tasks/${renewal.id}`);
+    await page.getByRole('heading', { name: 'Why this task' }).waitFor();
+    // The email draft is rendered with the account's data, in a sandboxed frame.
+    const frame = page.frameLocator('iframe[title="Email draft"]');
+    await expect.poll(() => frame.locator('body').textContent(), WAIT).toContain('Robin Park');
+    expect(await page.locator('iframe[title="Email draft"]').getAttribute('sandbox')).toBe('');
+    await h.shot('02-task');
+
+    const boxes = page.locator('.wm-checklist input[type=checkbox]');
+    const n = await boxes.count();
+    expect(n).toBe(renewal.steps.length);
+    for (let i = 0; i < n; i++) {
+      await boxes.nth(i).check();
+      await expect.poll(() => boxes.nth(i).isChecked(), WAIT).toBe(true);
+      await expect.poll(() => boxes.nth(i).isEnabled(), WAIT).toBe(true);
+    }
+    await page.getByRole('heading', { name: `Checklist (${n} of ${n} done)` }).waitFor();
+
+    const form = page.getByRole('form', { name: 'Log an activity' });
+    await form.getByLabel('Kind').selectOption('call');
+    await form.getByLabel('Summary').fill('Renewal call with Robin: happy, wants a quote for 20 more seats');
+    await form.getByRole('button', { name: 'Log activity' }).click();
+    await page.locator('.wm-timeline li[data-subtype=call]', { hasText: 'wants a quote for 20 more seats' }).waitFor();
+    await h.shot('03-steps-and-call');
+
+    await page.getByRole('button', { name: 'Complete', exact: true }).click();
+    await page.waitForURL('**/queue');
+    await page.locator('[data-testid=queue-row]').first().waitFor();
+    expect(await page.locator(`[data-testid=queue-row][data-task-id="${renewal.id}"]`).count()).toBe(0);
+    await h.shot('04-queue-after');
+
+    const done = await csm.get(`/api/tasks/${renewal.id}`);
+    expect(done.body.task.status).toBe('done');
+    expect(done.body.task.steps.every((s: { done: boolean }) => s.done)).toBe(true);
+
+    await h.goto('/accounts/acc-01');
+    const call = page.locator('.wm-timeline li[data-kind=activity][data-subtype=call]');
+    await call.waitFor();
+    expect(await call.textContent()).toContain('wants a quote for 20 more seats');
+    expect(await page.locator('.wm-timeline li', { hasText: `Task completed: ${renewal.title}` }).count()).toBe(1);
+    await h.shot('05-account');
+    expect(h.consoleErrors).toEqual([]);
+  });
+
+  it("a leader's funnel check: the analytics page shows the API's funnel numbers", async () => {
+    const { page } = h;
+    const admin = await h.srv.login('admin@waymark.test');
+    await h.signIn('admin@waymark.test');
+    await h.goto('/analytics');
+
+    type Stage = { id: string; name: string; now: number; entered: number; conversion: number | null; medianDays: number | null; targetDays: number | null };
+    const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(0)}%`);
+    const num = (v: number | null) => (v === null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: 1 }));
+
+    async function compare(query: string) {
+      const api = await admin.get(`/api/analytics/funnel?journey=lifecycle${query}`);
+      expect(api.status).toBe(200);
+      const stages: Stage[] = api.body.stages;
+      expect(stages.length).toBeGreaterThan(1);
+      const table = page.getByTestId('funnel-table');
+      await expect.poll(async () => {
+        const cells = await table.locator('tbody td[data-col=entered]').allTextContents();
+        return cells.join('|');
+      }, WAIT).toBe(stages.map((s) => num(s.entered)).join('|'));
+      for (const s of stages) {
+        const tr = table.locator(`tbody tr[data-stage="${s.id}"]`);
+        expect(await tr.locator('td').first().textContent()).toBe(s.name);
+        expect(await tr.locator('td[data-col=current]').textContent()).toBe(num(s.now));
+        expect(await tr.locator('td[data-col=entered]').textContent()).toBe(num(s.entered));
+        expect(await tr.locator('td[data-col=conversion]').textContent()).toBe(pct(s.conversion));
+        expect(await tr.locator('td[data-col=medianDays]').textContent()).toBe(num(s.medianDays));
+        expect(await tr.locator('td[data-col=targetDays]').textContent()).toBe(num(s.targetDays));
+      }
+      return stages;
+    }
+
+    const all = await compare('');
+    // The fixture moved accounts along: the funnel is not all zeros.
+    expect(all.reduce((t, s) => t + s.entered, 0)).toBeGreaterThan(12);
+    await h.shot('06-analytics');
+
+    await page.getByLabel('Tier').selectOption('tier-1');
+    await page.waitForURL(/tier=tier-1/);
+    const tier1 = await compare('&tier=tier-1');
+    expect(tier1[0].entered).toBe(4);
+    await h.shot('07-analytics-tier-1');
+    expect(h.consoleErrors).toEqual([]);
+  });
+});
