@@ -102,8 +102,9 @@ describe.each(COMPILE_MODES)('differential against json-logic-js (%s mode)', (mo
         for (const account of accounts) {
           // Built data (with its date cache) and a plain object must both match json-logic-js.
           const built = buildConditionData(account as unknown as ConditionDataInput);
+          const shaped = buildConditionData({ ...(account as unknown as ConditionDataInput), fieldNames: FIELD_NAMES });
           const plain = { ...account.fields, tags: account.tags, flags: account.flags, health: account.health, journey: {} };
-          for (const data of [built, plain]) {
+          for (const data of [built, shaped, plain]) {
             const want = outcome(() => jsonLogic.apply(rule as any, data));
             const got = outcome(() => compiled(data, NOW));
             compared++;

@@ -287,8 +287,23 @@ describe('buildConditionData', () => {
     expect(read('renewalDate')).toBe('2027-02-14');
     expect(compileRule({ days_until: { var: 'renewalDate' } })(data, now)).toBe(84);
     expect(compileRule({ days_until: { var: 'renewalDate' } })(data, now + 86_400_000)).toBe(83);
-    expect(Object.keys(data)).toEqual(['tier', 'renewalDate', 'tags', 'flags', 'health', 'journey', 'event']);
+    expect(Object.keys(data).sort()).toEqual(['event', 'flags', 'health', 'journey', 'renewalDate', 'tags', 'tier']);
     expect(JSON.parse(JSON.stringify(data)).renewalDate).toBe('2027-02-14');
+  });
+
+  it('with the dictionary field names, reads a missing field exactly like an absent one', () => {
+    const names = fields.map((f) => f.name);
+    const shaped = buildConditionData({ fields: { tier: 'tier-2' }, tags: [], flags: {}, fieldNames: names });
+    expect(compileRule({ var: ['mrr', 'none'] })(shaped, 0)).toBe('none');
+    expect(compileRule({ missing: ['mrr', 'tier'] })(shaped, 0)).toEqual(['mrr']);
+    expect(compileRule({ '<=': [{ var: 'mrr' }, 5] })(shaped, 0)).toBe(true);
+    expect(JSON.parse(JSON.stringify(shaped))).toEqual({ tier: 'tier-2', tags: [], flags: {}, health: null, journey: {} });
+  });
+
+  it('does not let a field shadow tags, flags, health or journey', () => {
+    const d = buildConditionData({ fields: { tags: 'x', health: 5 }, tags: ['a'], flags: {} });
+    expect(d.tags).toEqual(['a']);
+    expect(d.health).toBeNull();
   });
 
   it('gives null health when the account has none', () => {

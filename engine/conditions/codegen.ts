@@ -88,7 +88,8 @@ class Generator {
     node.segs.forEach((seg, i) => {
       const k = JSON.stringify(seg);
       if (i > 0) chain += ` : o == null ? ${nf}`;
-      chain += ` : (o = H.call(o, ${k}) ? o[${k}] : void 0) === void 0 ? ${nf}`;
+      const read = maybeInherited(seg) ? `H.call(o, ${k}) ? o[${k}] : void 0` : `GP(o) === OP || H.call(o, ${k}) ? o[${k}] : void 0`;
+      chain += ` : (o = ${read}) === void 0 ? ${nf}`;
     });
     chain += ' : o';
     pre.push(chain);
@@ -125,7 +126,7 @@ class Generator {
           return { c: `(${a[0].c} ${op} ${a[1].c})`, k: 'bool' };
         }
         const { a, extra } = this.args(node, f, 3);
-        return { c: this.wrap(extra, `R.${op === '<' ? 'lt3' : 'le3'}(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'bool' };
+        return { c: this.wrap(extra, `$${op === '<' ? 'lt3' : 'le3'}(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'bool' };
       }
       case '!': case '!!': {
         const { a, extra } = this.args(node, f, 1);
@@ -168,16 +169,16 @@ class Generator {
           }
           return { c: this.wrap(extra, `${this.constant(new Set(values))}.has(${a[0].c})`), k: 'bool' };
         }
-        return { c: this.wrap(extra, `R.inOp(${a[0].c}, ${a[1].c})`), k: 'bool' };
+        return { c: this.wrap(extra, `$inOp(${a[0].c}, ${a[1].c})`), k: 'bool' };
       }
       case 'cat': {
         const parts = this.all(node, f);
         if (parts.length > 0 && parts.every((p) => p.k === 'str' || p.k === 'num')) return { c: `("" + ${parts.map((p) => p.c).join(' + ')})`, k: 'str' };
-        return { c: `R.cat([${parts.map((p) => p.c).join(', ')}])`, k: 'str' };
+        return { c: `$cat([${parts.map((p) => p.c).join(', ')}])`, k: 'str' };
       }
       case 'substr': {
         const { a, extra } = this.args(node, f, 3);
-        return { c: this.wrap(extra, `R.substr(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'str' };
+        return { c: this.wrap(extra, `$substr(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'str' };
       }
       case '+': {
         const parts = this.all(node, f);
@@ -187,7 +188,7 @@ class Generator {
       }
       case '*': {
         const parts = this.all(node, f);
-        if (parts.length === 0) return { c: 'R.times([])', k: 'any' };
+        if (parts.length === 0) return { c: '$times([])', k: 'any' };
         if (parts.length === 1) return parts[0];
         const pfx = (p: Code, i: number) => (node.args[i].t === 'lit' && typeof (node.args[i] as { v: unknown }).v === 'number' && !Object.is((node.args[i] as { v: unknown }).v, -0) ? p.c : `pf(${p.c})`);
         let c = `(${pfx(parts[0], 0)} * ${pfx(parts[1], 1)})`;
@@ -198,32 +199,32 @@ class Generator {
         if (node.args.length === 1) return { c: `(-${this.gen(node.args[0], f).c})`, k: 'num' };
         const { a, extra } = this.args(node, f, 2);
         const definite = node.args[1] && (node.args[1].t === 'lit' ? node.args[1].v !== undefined : a[1].k !== 'any');
-        return { c: this.wrap(extra, definite ? `(${a[0].c} - ${a[1].c})` : `R.minus(${a[0].c}, ${a[1].c})`), k: 'num' };
+        return { c: this.wrap(extra, definite ? `(${a[0].c} - ${a[1].c})` : `$minus(${a[0].c}, ${a[1].c})`), k: 'num' };
       }
       case 'min': case 'max': {
         const parts = this.all(node, f);
         return { c: `${op === 'min' ? 'mmin' : 'mmax'}(${parts.map((p) => p.c).join(', ')})`, k: 'num' };
       }
       case 'merge':
-        return { c: `R.merge([${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
+        return { c: `$merge([${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
       case 'missing':
-        return { c: `R.missing(d, [${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
+        return { c: `$missing(d, [${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
       case 'missing_some': {
         const { a, extra } = this.args(node, f, 2);
-        return { c: this.wrap(extra, `R.missingSome(d, ${a[0].c}, ${a[1].c})`), k: 'any' };
+        return { c: this.wrap(extra, `$missingSome(d, ${a[0].c}, ${a[1].c})`), k: 'any' };
       }
       case 'days_since': case 'days_until': {
         const { a, extra } = this.args(node, f, 1);
-        return { c: this.wrap(extra, `R.${op === 'days_since' ? 'daysSinceOp' : 'daysUntilOp'}(d, ${a[0].c}, now)`), k: 'any' };
+        return { c: this.wrap(extra, `$${op === 'days_since' ? 'daysSinceOp' : 'daysUntilOp'}(d, ${a[0].c}, now)`), k: 'any' };
       }
       case 'map': case 'filter': case 'all': case 'none': case 'some': case 'reduce': {
         const list = node.args[0] ? this.gen(node.args[0], f).c : '(void 0)';
         const inner = this.innerFn(node.args[1] ?? { t: 'lit', v: undefined });
         if (op === 'reduce') {
           const init = node.args.length > 2 ? this.gen(node.args[2], f).c : 'null';
-          return { c: `R.reduceOp(${list}, ${inner}, ${init}, now)`, k: 'any' };
+          return { c: `$reduceOp(${list}, ${inner}, ${init}, now)`, k: 'any' };
         }
-        return { c: `R.${op}Op(${list}, ${inner}, now)`, k: BOOLEAN_OPERATORS.has(op) ? 'bool' : 'any' };
+        return { c: `$${op}Op(${list}, ${inner}, now)`, k: BOOLEAN_OPERATORS.has(op) ? 'bool' : 'any' };
       }
     }
     throw new Error(`no code template for operator ${JSON.stringify(op)}`);
@@ -239,6 +240,22 @@ class Generator {
   }
 }
 
+const HELPERS = ['lt3', 'le3', 'inOp', 'cat', 'substr', 'times', 'minus', 'merge', 'missing', 'missingSome', 'daysSinceOp', 'daysUntilOp', 'mapOp', 'filterOp', 'reduceOp', 'allOp', 'noneOp', 'someOp'] as const;
+
+/**
+ * Names some built-in prototype has (toString, length, map, getTime...). For these the
+ * generated read always checks own-ness. For any other name, an object whose prototype is
+ * Object.prototype cannot inherit it, so such objects (all condition data) take a direct read.
+ */
+const BUILTIN_PROTOTYPES: object[] = [
+  Object.prototype, Function.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype,
+  Symbol.prototype, Date.prototype, RegExp.prototype, Map.prototype, Set.prototype, WeakMap.prototype,
+  Promise.prototype, Error.prototype, BigInt.prototype, ArrayBuffer.prototype, Object.getPrototypeOf(Uint8Array.prototype),
+];
+function maybeInherited(key: string): boolean {
+  return BUILTIN_PROTOTYPES.some((p) => key in p);
+}
+
 function isPrimitive(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
@@ -250,7 +267,9 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
   const body = g.gen(node, f).c;
   const source = [
     '"use strict";',
-    'const H = Object.prototype.hasOwnProperty, pf = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    'const H = Object.prototype.hasOwnProperty, GP = Object.getPrototypeOf, OP = Object.prototype, pf = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    // Runtime helpers as local constants: a load from the module namespace on every call costs.
+    `const ${HELPERS.map((h) => `$${h} = R.${h}`).join(', ')};`,
     ...g.fns,
     `return function rule(d, now) { ${f.decl()} return ${body}; };`,
   ].join('\n');

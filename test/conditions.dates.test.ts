@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parseDateMs, daysSince, daysUntil } from '../engine/conditions/dates.js';
+
+/** The obvious implementation (regex + Date.UTC), kept as the reference for the fast parser. */
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+function reference(value: string): number | null {
+  const m = ISO.exec(value);
+  if (m === null) return null;
+  const [year, month, day] = [+m[1], +m[2], +m[3]];
+  const [hour, minute, second] = [m[4] ? +m[4] : 0, m[5] ? +m[5] : 0, m[6] ? +m[6] : 0];
+  const ms = m[7] ? +(m[7] + '00').slice(0, 3) : 0;
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  if (date.getUTCDate() !== day) return null;
+  let offset = 0;
+  if (m[8] && m[8] !== 'Z') {
+    const digits = m[8].slice(1).replace(':', '');
+    const [oh, om] = [+digits.slice(0, 2), +digits.slice(2, 4)];
+    if (oh > 23 || om > 59) return null;
+    offset = (m[8][0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  return date.getTime() - offset;
+}
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+describe('parseDateMs', () => {
+  it('reads ISO dates and date-times in UTC, with offsets', () => {
+    expect(parseDateMs('2027-02-14')).toBe(Date.UTC(2027, 1, 14));
+    expect(parseDateMs('2026-11-22T09:30:00.000Z')).toBe(Date.UTC(2026, 10, 22, 9, 30));
+    expect(parseDateMs('2026-11-22T09:30')).toBe(Date.UTC(2026, 10, 22, 9, 30));
+    expect(parseDateMs('2026-11-22T09:30:15.5+02:00')).toBe(Date.UTC(2026, 10, 22, 7, 30, 15, 500));
+    expect(parseDateMs('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
+    expect(parseDateMs(1_802_563_200_000)).toBe(1_802_563_200_000);
+  });
+
+  it('rejects what is not an ISO date, never guessing a time zone', () => {
+    for (const bad of ['2023-02-29', '2026-13-01', '2026-11-31', '2026-11-22T24:00', '2026-11-22Z', '11/22/2026', 'Nov 22 2026', '', '2026-11-22T09:30:00.Z', '2026-11-22T09:30+2', null, undefined, NaN, {}, true]) {
+      expect(parseDateMs(bad), String(bad)).toBeNull();
+    }
+  });
+
+  it('agrees with a regex + Date.UTC reference on generated strings', () => {
+    const part = (max: number, w = 2) => fc.integer({ min: 0, max }).map((n) => pad(n, w));
+    const text = fc.tuple(
+      fc.integer({ min: 1000, max: 9999 }).map((n) => pad(n, 4)), part(13), part(32),
+      fc.option(fc.tuple(fc.constantFrom('T', ' '), part(25), part(61), fc.option(part(61)), fc.option(fc.string({ unit: fc.constantFrom('0', '1', '5', '9'), minLength: 0, maxLength: 10 })), fc.option(fc.constantFrom('Z', '+02:00', '-0530', '+24:00', '-23:59', '+1'))), { nil: null }),
+    ).map(([y, mo, d, t]) => {
+      let s = `${y}-${mo}-${d}`;
+      if (t) {
+        const [sep, h, mi, sec, frac, zone] = t;
+        s += `${sep}${h}:${mi}`;
+        if (sec !== null) {
+          s += `:${sec}`;
+          if (frac !== null) s += `.${frac}`;
+        }
+        if (zone !== null) s += zone;
+      }
+      return s;
+    });
+    fc.assert(fc.property(text, (s) => parseDateMs(s) === reference(s)), { numRuns: 20_000, seed: 11 });
+  });
+
+  it('counts whole days with floor, null for no date', () => {
+    const now = Date.UTC(2026, 10, 22, 9);
+    expect(daysSince('2026-11-21T10:00:00Z', now)).toBe(0);
+    expect(daysSince('2026-11-21T09:00:00Z', now)).toBe(1);
+    expect(daysUntil('2026-11-22T08:00:00Z', now)).toBe(-1);
+    expect(daysUntil(null, now)).toBeNull();
+  });
+});
