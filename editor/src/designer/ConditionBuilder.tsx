@@ -23,6 +23,7 @@ export interface ConditionBuilderProps {
 }
 
 type Path = number[];
+const OTHER = '\u0000other';
 
 function updateAt(root: Group, path: Path, fn: (item: Item) => Item | null): Group {
   if (path.length === 0) return fn(root) as Group;
@@ -126,7 +127,10 @@ function ClauseView({ clause, fields, onChange, onRemove }: { clause: Clause; fi
     return [...m.entries()];
   }, [fields]);
 
-  const changeField = (path: string) => {
+  const changeField = (picked: string) => {
+    // "Another path…" asks for a path the dictionary does not list (flags.x, event.data.k).
+    const path = picked === OTHER ? window.prompt('Path to read, e.g. flags.vip or event.data.score', clause.field)?.trim() : picked;
+    if (!path) return;
     const f = fieldFor(path, fields);
     const fOps = opsForType(f.type);
     const op = fOps.includes(clause.op) && sameValueKind(clause.op, f, field) ? clause.op : fOps[0];
@@ -144,6 +148,7 @@ function ClauseView({ clause, fields, onChange, onRemove }: { clause: Clause; fi
         {groups.map(([g, fs]) => (
           <optgroup key={g} label={g}>{fs.map((f) => <option key={f.path} value={f.path}>{f.label}</option>)}</optgroup>
         ))}
+        <option value={OTHER}>Another path…</option>
       </select>
       <select className="wm-select wmd-small" aria-label="Operator" value={clause.op} onChange={(e) => changeOp(e.target.value as ClauseOp)}>
         {opList.map((op) => <option key={op} value={op}>{OP_LABELS[op]}</option>)}

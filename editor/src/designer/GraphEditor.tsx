@@ -170,12 +170,14 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     const pr = problemsByNode.get(`edge:${e.id}`);
     const invalid = !!pr?.e.length;
     const onPath = preview && preview.path.has(e.source) && preview.path.has(e.target);
-    let label: string | undefined = e.branch ? { yes: 'Yes', no: 'No', timeout: 'Timeout' }[e.branch] : undefined;
+    // Branch names sit on the handles; edges carry the branch colour instead of a second label.
+    let label: string | undefined;
     if (doc.kind === 'journey') {
       const t = doc.transitions.find((x) => x.id === e.id);
       if (t?.when !== undefined) label = truncate(describeRuleSafe(t.when, ctx.fields) ?? 'condition', 48);
     }
-    const color = invalid ? 'var(--wm-danger)' : onPath ? 'var(--wm-accent)' : e.branch === 'no' ? '#9aa3af' : '#64748b';
+    if (invalid) label = truncate(pr!.e[0], 60);
+    const color = invalid ? 'var(--wm-danger)' : onPath ? 'var(--wm-accent)' : e.branch === 'yes' ? '#3f9a6b' : e.branch === 'no' ? '#d9776f' : e.branch === 'timeout' ? '#c99a45' : '#64748b';
     return {
       id: e.id, source: e.source, target: e.target, sourceHandle: e.branch ?? 'out', targetHandle: 'in',
       label, selected: selectedEdges.has(e.id), className: invalid ? 'wmd-edge-invalid' : undefined,

@@ -73,7 +73,7 @@ function PlaybookSettings({ pb, onChange, ctx, builder }: Props & { pb: Playbook
       </div>
       <TriggerForm trigger={pb.trigger} onChange={(t, key) => onChange({ ...pb, trigger: t }, `pb:trigger:${key ?? ''}`)} ctx={ctx} builder={builder} />
       <div className="wmd-row">
-        <label className="wm-label"><input type="checkbox" checked={pb.audience !== undefined} onChange={(e) => {
+        <label className="wmd-check"><input type="checkbox" checked={pb.audience !== undefined} onChange={(e) => {
           const n = { ...pb }; if (e.target.checked) n.audience = true; else delete n.audience; onChange(n, 'pb:aud-toggle');
         }} /> Only for an audience</label>
         {pb.audience !== undefined && <ConditionBuilder label="Audience: accounts where" value={pb.audience} fields={builder} dictionary={ctx.fields}
@@ -81,7 +81,7 @@ function PlaybookSettings({ pb, onChange, ctx, builder }: Props & { pb: Playbook
       </div>
       <ReentryForm value={pb.reentry} onChange={(r) => set({ reentry: r }, 'reentry')} />
       <div className="wmd-row">
-        <label className="wm-label"><input type="checkbox" checked={!!pb.exit} onChange={(e) => {
+        <label className="wmd-check"><input type="checkbox" checked={!!pb.exit} onChange={(e) => {
           const n = { ...pb }; if (e.target.checked) n.exit = { when: true, openTasks: 'close' }; else delete n.exit; onChange(n, 'pb:exit-toggle');
         }} /> Exit criteria (end the run early)</label>
         {pb.exit && (
@@ -120,7 +120,7 @@ function TriggerForm({ trigger, onChange, ctx, builder }: { trigger: Trigger; on
   };
   const optionalWhen = (t: Extract<Trigger, { type: 'event' | 'schedule' }>, label: string, fields: BuilderField[]) => (
     <div className="wmd-row">
-      <label className="wm-label"><input type="checkbox" checked={t.when !== undefined} onChange={(e) => {
+      <label className="wmd-check"><input type="checkbox" checked={t.when !== undefined} onChange={(e) => {
         const n = { ...t } as typeof t; if (e.target.checked) n.when = true; else delete n.when; onChange(n, 'when-toggle');
       }} /> Only when a condition holds</label>
       {t.when !== undefined && <ConditionBuilder label={label} value={t.when} fields={fields} dictionary={ctx.fields} onChange={(r) => onChange({ ...t, when: r }, 'when')} />}
@@ -210,7 +210,7 @@ function WaitForm({ wait, onChange, ctx, builder, pb }: { wait: Wait; onChange: 
         <>
           <TextRow label="Event type" required value={wait.eventType} onChange={(v) => onChange({ ...wait, eventType: v }, 'event')} hint="e.g. csm.activity, nps.response" />
           <div className="wmd-row">
-            <label className="wm-label"><input type="checkbox" checked={wait.when !== undefined} onChange={(e) => {
+            <label className="wmd-check"><input type="checkbox" checked={wait.when !== undefined} onChange={(e) => {
               const n = { ...wait }; if (e.target.checked) n.when = true; else delete n.when; onChange(n, 'when-toggle');
             }} /> Only an event matching a condition</label>
             {wait.when !== undefined && <ConditionBuilder label="Event condition" value={wait.when} fields={builder.concat([{ path: 'event.type', label: 'Event type', type: 'string', group: 'Event' }])} dictionary={ctx.fields} onChange={(r) => onChange({ ...wait, when: r }, 'when')} />}
@@ -300,7 +300,7 @@ function StageInspector({ j, id, onChange, ctx, builder, problems }: Props & { j
       {j.initialStage !== id && <button type="button" className="wm-btn wm-btn-small" onClick={() => onChange({ ...j, initialStage: id })}>Make this the initial stage</button>}
       {(['entry', 'exit'] as const).map((k) => (
         <div className="wmd-row" key={k}>
-          <label className="wm-label"><input type="checkbox" checked={stage[k] !== undefined} onChange={(e) => optional(k, e.target.checked)} /> {k === 'entry' ? 'Entry criteria' : 'Exit criteria'}</label>
+          <label className="wmd-check"><input type="checkbox" checked={stage[k] !== undefined} onChange={(e) => optional(k, e.target.checked)} /> {k === 'entry' ? 'Entry criteria' : 'Exit criteria'}</label>
           {stage[k] !== undefined && <ConditionBuilder label={k === 'entry' ? 'Enters when' : 'Done with this stage when'} value={stage[k]} fields={builder} dictionary={ctx.fields} onChange={(r) => emit({ ...stage, [k]: r }, k)} />}
         </div>
       ))}
@@ -352,7 +352,7 @@ function EdgeInspector({ doc, id, onChange, ctx, builder, problems }: Props & { 
       <NodeProblems problems={problems} id={id} />
       <p>{name(t.from)} → {name(t.to)}</p>
       <div className="wmd-row">
-        <label className="wm-label"><input type="checkbox" checked={t.when !== undefined} onChange={(e) => {
+        <label className="wmd-check"><input type="checkbox" checked={t.when !== undefined} onChange={(e) => {
           const n = { ...t }; if (e.target.checked) n.when = true; else delete n.when;
           onChange({ ...doc, transitions: doc.transitions.map((x) => (x.id === id ? n : x)) }, `tr:${id}:toggle`);
         }} /> Only when a condition holds</label>

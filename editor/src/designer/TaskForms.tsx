@@ -196,7 +196,7 @@ export function UpdateForm({ update, onChange, journeys, keyPrefix }: { update: 
   return (
     <div className="wmd-form">
       <div className="wmd-row">
-        <label className="wm-label"><input type="checkbox" checked={!!update.stage} onChange={(e) => {
+        <label className="wmd-check"><input type="checkbox" checked={!!update.stage} onChange={(e) => {
           const n = { ...update };
           if (e.target.checked) { const j = journeys[0]; n.stage = { journey: j?.id ?? 'lifecycle', stage: j?.stages[0]?.id ?? 'onboarding' }; } else delete n.stage;
           set(n, 'stage-toggle');

@@ -79,7 +79,13 @@ export function mergedForDiff(fromDoc: Doc | null, toDoc: Doc, diff: Pick<DiffRe
   const added = new Set(diff.nodes.added), changed = new Set(diff.nodes.changed), removed = new Set(diff.nodes.removed);
   type Mark = 'added' | 'removed' | 'changed' | undefined;
   const nodes = canvasNodes(to).map((n) => ({ id: n.id, doc: to, position: n.position, mark: (added.has(n.id) ? 'added' : changed.has(n.id) ? 'changed' : undefined) as Mark }));
-  if (from) for (const n of canvasNodes(from)) if (removed.has(n.id)) nodes.push({ id: n.id, doc: from, position: n.position, mark: 'removed' });
+  // A removed node whose old place is now taken is shown beside it, so both stay readable.
+  const clash = (p: { x: number; y: number }) => nodes.some((o) => Math.abs(o.position.x - p.x) < 240 && Math.abs(o.position.y - p.y) < 90);
+  if (from) for (const n of canvasNodes(from)) if (removed.has(n.id)) {
+    const position = { ...n.position };
+    for (let i = 0; i < 6 && clash(position); i++) position.x += 260;
+    nodes.push({ id: n.id, doc: from, position, mark: 'removed' });
+  }
   const eAdded = new Set(diff.edges.added), eRemoved = new Set(diff.edges.removed);
   const edges = canvasEdges(to).map((e) => ({ ...e, mark: (eAdded.has(e.id) ? 'added' : undefined) as 'added' | 'removed' | undefined }));
   if (from) for (const e of canvasEdges(from)) if (eRemoved.has(e.id)) edges.push({ ...e, mark: 'removed' as const });

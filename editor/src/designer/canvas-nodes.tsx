@@ -55,7 +55,7 @@ function WaymarkNode({ data, selected }: NodeProps<CanvasNodeType>) {
       </div>
       <div className="wmd-node-title">{data.title}</div>
       {data.summary && <div className="wmd-node-summary">{data.summary}</div>}
-      {data.onPath && data.reason && <div className="wmd-node-reason">{data.reason}</div>}
+      {data.onPath && data.reason && <div className="wmd-node-reason" title={data.reason}>{data.reason}</div>}
       {data.problems.length > 0 && <div className="wmd-node-problem">{data.problems[0]}</div>}
       {data.kind === 'stage' && <Handle type="source" position={Position.Bottom} id="out" className="wmd-handle" />}
       {data.kind !== 'stage' && outs.map((b, i) => {

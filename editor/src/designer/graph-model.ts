@@ -60,7 +60,7 @@ export function missingPositions(doc: Doc): string[] {
 /** Lays the graph out top to bottom with dagre; returns a position for every node. */
 export function autoLayout(doc: Doc): Layout {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'TB', nodesep: 50, ranksep: 70, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: 'TB', nodesep: 60, ranksep: 90, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const n of canvasNodes(doc)) g.setNode(n.id, { width: NODE_SIZE[n.kind].w, height: NODE_SIZE[n.kind].h });
   for (const e of canvasEdges(doc)) if (g.hasNode(e.source) && g.hasNode(e.target)) g.setEdge(e.source, e.target);
