@@ -333,6 +333,9 @@ describe('describeRule', () => {
     expect(d({ '==': [{ var: 'primaryContactEmail' }, null] })).toBe('Primary contact email is empty');
     expect(d({ '!': { var: 'flags.renewalOptOut' } })).toBe('Flag renewalOptOut is not set');
     expect(d({ missing: ['primaryContactEmail'] })).toBe('Primary contact email is missing');
+    expect(d({ '!': [{ var: 'adminSelfSufficient' }] })).toBe('Admin self-sufficient is false');
+    expect(d({ and: [{ '!!': [{ var: 'renewalDate' }] }, { '>=': [{ days_until: [{ var: 'renewalDate' }] }, 0] }] })).toBe('Renewal date is set and Renewal date is today or later');
+    expect(d({ '>': [{ days_since: { var: 'lastCsmUpdateAt' } }, { var: 'openTickets' }] })).toBe('Last CSM update more than open tickets days ago');
   });
 
   it('falls back to a readable formula', () => {

@@ -33,6 +33,11 @@ function sentenceCase(s: string): string {
   return s.length ? s[0].toUpperCase() + s.slice(1) : s;
 }
 
+/** "Licences purchased" reads "licences purchased" mid-sentence; "MRR" and "NPS" stay. */
+function midSentence(s: string): string {
+  return s.length > 1 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z' ? s[0].toLowerCase() + s.slice(1) : s;
+}
+
 class Describer {
   constructor(private fields: FieldDef[]) {}
 
@@ -53,6 +58,10 @@ class Describer {
     if (segs[0] === 'event' && segs[1] === 'data') return `Event ${segs.slice(2).join('.')}`;
     if (path === '') return 'the item';
     return path;
+  }
+
+  isBoolean(path: string): boolean {
+    return this.fields.some((f) => f.name === path && f.type === 'boolean');
   }
 
   varPath(rule: Rule): string | null {
@@ -78,7 +87,7 @@ class Describer {
     const o = opOf(rule);
     if (!o) return isLiteral(rule) ? this.value(rule) : JSON.stringify(rule) ?? '';
     const { op, args } = o;
-    const sub = (r: Rule) => this.expr(r, depth + 1);
+    const sub = (r: Rule) => midSentence(this.expr(r, depth + 1));
     if ((op === 'days_until' || op === 'days_since') && args.length >= 1) return `days ${op === 'days_until' ? 'until' : 'since'} ${sub(args[0])}`;
     if (INFIX[op] && args.length >= 2) return `(${args.map(sub).join(` ${INFIX[op]} `)})`;
     if (op === '-' && args.length === 1) return `-${sub(args[0])}`;
@@ -106,10 +115,15 @@ class Describer {
         return nested ? `(${text})` : text;
       }
       case '!': return this.negate(args[0], depth + 1);
-      case '!!': return this.cond(args[0], depth + 1, nested);
+      case '!!': {
+        const path = this.varPath(args[0]);
+        if (path !== null && path !== '' && !this.isBoolean(path)) return `${this.label(path)} is set`;
+        return this.cond(args[0], depth + 1, nested);
+      }
       case 'var': {
         const path = this.varPath(rule);
         if (path && path.startsWith('flags.')) return `${this.label(path)} is set`;
+        if (path && this.isBoolean(path)) return `${this.label(path)} is true`;
         return path !== null ? this.label(path) : this.expr(rule, depth);
       }
       case 'in': return this.inText(args[0], args[1], depth, false);
@@ -122,7 +136,8 @@ class Describer {
         break;
       }
       case 'if': case '?:': {
-        if (args.length === 3) return `if ${sub(args[0])} then ${sub(args[1])}, else ${sub(args[2])}`;
+        const branch = (r: Rule) => (isLiteral(r) ? this.value(r) : midSentence(this.expr(r, depth + 1)));
+        if (args.length === 3) return `if ${midSentence(sub(args[0]))} then ${branch(args[1])}, else ${branch(args[2])}`;
         break;
       }
       case 'some': case 'all': case 'none': {
@@ -143,6 +158,7 @@ class Describer {
     if (o?.op === 'var') {
       const path = this.varPath(rule);
       if (path && path.startsWith('flags.')) return `${this.label(path)} is not set`;
+      if (path && this.isBoolean(path)) return `${this.label(path)} is false`;
       if (path !== null) return `${this.label(path)} is not set`;
     }
     if (o && (o.op === '==' || o.op === '===' || o.op === '!=' || o.op === '!==')) {
@@ -180,8 +196,13 @@ class Describer {
       [left, right] = [right, left];
       op = FLIP[op];
     }
-    if (!isLiteral(right)) return `${sentenceCase(this.expr(left, depth + 1))} ${COMPARE[op]} ${this.expr(right, depth + 1)}`;
     const days = this.daysOf(left);
+    if (!isLiteral(right)) {
+      const rhs = midSentence(this.expr(right, depth + 1));
+      if (days && (op === '>' || op === '>=')) return `${days.subject} ${COMPARE[op]} ${rhs} days ${days.kind === 'days_until' ? 'away' : 'ago'}`;
+      return `${sentenceCase(this.expr(left, depth + 1))} ${COMPARE[op]} ${rhs}`;
+    }
+    if (days && right === 0 && op === '>=') return `${days.subject} ${days.kind === 'days_until' ? 'is today or later' : 'is today or earlier'}`;
     if (days && typeof right === 'number' && right >= 0) {
       const n = right;
       if (days.kind === 'days_until') {
