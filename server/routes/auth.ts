@@ -47,6 +47,8 @@ export function authRouter(ctx: ServerContext): Router {
     const user = await ctx.store.getUserByEmail(email);
     const ok = user ? await verifyPassword(body.password, user.passwordHash) : (await verifyPassword(body.password, await dummyHash()), false);
     if (!user || !ok) {
+      // Bounded memory: forget the oldest entries if someone sprays many emails.
+      if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
       failures.set(email, [...recent, nowMs]);
       return sendError(res, 401, 'Email or password is wrong');
     }
