@@ -49,12 +49,12 @@ export function AnalyticsPage() {
     const end = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000;
     return { from: new Date(end - 12 * 7 * 86_400_000).toISOString(), to: new Date(end).toISOString() };
   }, []);
-  const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ ...range, interval: 'week' }));
-  const churn = useApi<unknown>('/api/analytics/churn?months=12');
+  const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ ...range, interval: 'week', ...segmentFilters }));
+  const churn = useApi<unknown>('/api/analytics/churn' + query({ months: 12, ...segmentFilters }));
 
   return (
     <>
-      <PageHeader title="Analytics" subtitle="How accounts move through the journey, how healthy the book is, and what it costs" />
+      <PageHeader title="Analytics" subtitle="How accounts move through the journey, how healthy the book is, and what it costs. The CSM, tier and segment filters apply to every section." />
       <div className="wm-filters" role="group" aria-label="Filters">
         <label className="wm-label">Journey
           <select className="wm-select" value={journey} onChange={(e) => set('journey', e.target.value)} disabled={journeys.length === 0}>

@@ -156,7 +156,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
       <div className="wm-grid wm-grid-main">
         <div>
           <Card title="Why this task">
-            <WhyThisTask task={task} audit={audit} playbookName={detail.playbook?.name} />
+            <WhyThisTask task={task} audit={audit} playbookName={detail.playbook?.name} names={names} />
           </Card>
           <Card title={`Checklist${task.steps.length ? ` (${stepsDone} of ${task.steps.length} done)` : ''}`}>
             {task.steps.length === 0 ? <div className="wm-muted">This task has no checklist steps.</div> : (
@@ -169,7 +169,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
                       <span>
                         <span className={stepDone(s) ? 'wm-step-done' : ''}>{s.title}</span>
                         <span className="wm-muted wm-small" style={{ display: 'block' }}>
-                          {s.done ? `Done ${formatDate(s.doneAt)}${s.doneBy ? ' by ' + s.doneBy : ''}` : s.dueAt ? `Due ${formatDate(s.dueAt)}` : ''}
+                          {s.done ? `Done ${formatDate(s.doneAt)}${s.doneBy ? ' by ' + (names.get(s.doneBy) ?? s.doneBy) : ''}` : s.dueAt ? `Due ${formatDate(s.dueAt)}` : ''}
                         </span>
                       </span>
                     </label>
@@ -216,7 +216,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
   );
 }
 
-function WhyThisTask({ task, audit, playbookName }: { task: Task; audit: { data: Audit | undefined; error: Error | null; loading: boolean }; playbookName?: string }) {
+function WhyThisTask({ task, audit, playbookName, names }: { task: Task; audit: { data: Audit | undefined; error: Error | null; loading: boolean }; playbookName?: string; names?: Map<string, string> }) {
   const a = audit.data;
   const reason: Partial<Reason> = task.reason ?? {};
   const values = Object.entries(a?.values ?? reason.values ?? {});
@@ -245,7 +245,7 @@ function WhyThisTask({ task, audit, playbookName }: { task: Task; audit: { data:
         <details style={{ marginTop: 10 }}>
           <summary className="wm-small">Task history ({audit.data!.history!.length})</summary>
           <ul className="wm-small" style={{ margin: '6px 0 0', paddingLeft: 18 }}>
-            {audit.data!.history!.map((h, i) => <li key={i}>{formatDateTime(h.at)} — {h.note ?? h.action}{h.by ? ` (${h.by})` : ' (engine)'}</li>)}
+            {audit.data!.history!.map((h, i) => <li key={i}>{formatDateTime(h.at)} — {h.note ?? h.action}{h.by ? ` (${names?.get(h.by) ?? h.by})` : ' (engine)'}</li>)}
           </ul>
         </details>
       )}

@@ -125,7 +125,8 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   const next = useRef(1);
   const push = useCallback((text: string, kind: 'ok' | 'error' = 'ok') => {
     const id = next.current++;
-    setToasts((t) => [...t, { id, text, kind }]);
+    // Keep the three newest: a burst of actions should not bury the page.
+    setToasts((t) => [...t, { id, text, kind }].slice(-3));
     setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), 4000);
   }, []);
   return (
