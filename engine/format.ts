@@ -167,6 +167,21 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * lack a position). Returns null if the text is valid JSON.
  */
 export function findJsonSyntaxError(text: string): { offset: number; message: string } | null {
+  return scanJson(text).error;
+}
+
+/** A key given twice in one object (JSON.parse silently keeps the last). */
+export interface DuplicateKey {
+  offset: number;
+  key: string;
+  /** Slash path of the object holding it. */
+  path: string;
+}
+
+/** One pass over JSON text: the first syntax error, and keys repeated within an object. */
+export function scanJson(text: string): { error: { offset: number; message: string } | null; duplicates: DuplicateKey[] } {
+  const duplicates: DuplicateKey[] = [];
+  const path: string[] = [];
   let i = 0;
   const n = text.length;
   const ws = () => {
@@ -230,14 +245,21 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
         i++;
         return;
       }
+      const seen = new Set<string>();
       for (;;) {
         ws();
         if (text[i] !== '"') fail(text[i] === '}' ? 'trailing comma before }' : `expected a property name in double quotes, found ${describe(i)}`);
+        const keyStart = i;
         str();
+        const key = JSON.parse(text.slice(keyStart, i)) as string;
+        if (seen.has(key)) duplicates.push({ offset: keyStart, key, path: path.join('/') });
+        seen.add(key);
         ws();
         if (text[i] !== ':') fail(`expected ':' after the property name, found ${describe(i)}`);
         i++;
+        path.push(key);
         value(depth + 1);
+        path.pop();
         ws();
         if (text[i] === ',') {
           i++;
@@ -257,10 +279,12 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
         i++;
         return;
       }
-      for (;;) {
+      for (let index = 0; ; index++) {
         ws();
         if (text[i] === ']') fail('trailing comma before ]');
+        path.push(String(index));
         value(depth + 1);
+        path.pop();
         ws();
         if (text[i] === ',') {
           i++;
@@ -287,9 +311,9 @@ export function findJsonSyntaxError(text: string): { offset: number; message: st
     value(0);
     ws();
     if (i < n) fail(`unexpected ${describe(i)} after the end of the JSON value`);
-    return null;
+    return { error: null, duplicates };
   } catch (e) {
-    if (e instanceof Fail) return { offset: e.offset, message: e.message };
+    if (e instanceof Fail) return { error: { offset: e.offset, message: e.message }, duplicates };
     throw e;
   }
 }
@@ -315,13 +339,18 @@ export function parseDefinitionText(text: string, file?: string): { definition?:
     const what = Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`;
     return { problems: [at({ path: '', severity: 'error', message: `expected a definition object with a "kind", found ${what}` })] };
   }
+  // JSON.parse keeps the last of a repeated key; a hand-edited file may not mean that.
+  const warnings: ParseProblem[] = scanJson(body).duplicates.map((d) => {
+    const { line, column } = lineColumn(body, d.offset);
+    return at({ path: d.path ? `${d.path}/${d.key}` : d.key, severity: 'warning', message: `key "${d.key}" appears twice in the same object (line ${line}, column ${column}): only the last one counts`, line, column });
+  });
   if (!KINDS.includes(value.kind as string)) {
     const msg = value.kind === undefined
       ? 'missing required field kind (one of playbook, journey, scorecard, fields)'
       : `unknown kind ${JSON.stringify(value.kind)}: expected one of playbook, journey, scorecard, fields`;
     return { problems: [at({ path: 'kind', severity: 'error', message: msg })] };
   }
-  return { definition: value as Definition, problems: [] };
+  return { definition: value as Definition, problems: warnings };
 }
 
 // ---------- sha-256 ----------

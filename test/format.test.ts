@@ -112,6 +112,12 @@ describe('parseDefinitionText', () => {
     expect(err('{"kind": "flow"}').message).toBe('unknown kind "flow": expected one of playbook, journey, scorecard, fields');
   });
 
+  it('warns about a key given twice in one object (JSON keeps only the last)', () => {
+    const r = parseDefinitionText('{\n  "kind": "playbook",\n  "nodes": [{ "id": "a", "id": "b" }]\n}', 'x.json');
+    expect(r.definition).toBeDefined();
+    expect(r.problems).toEqual([{ file: 'x.json', path: 'nodes/0/id', severity: 'warning', message: 'key "id" appears twice in the same object (line 3, column 26): only the last one counts', line: 3, column: 26 }]);
+  });
+
   it('accepts a byte-order mark', () => {
     expect(parseDefinitionText('\uFEFF{"kind": "fields"}').problems).toEqual([]);
   });
