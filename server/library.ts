@@ -124,9 +124,11 @@ export interface LibraryServiceImpl extends LibraryService {
   refreshIfChanged(): Promise<boolean>;
   /** Files skipped by the first-start import, with why (empty after a normal start). */
   importProblems(): Problem[];
+  /** Stops polling the store for publishes made by other processes. */
+  stop(): void;
 }
 
-export async function createLibraryService(opts: { store: Store; clock: Clock; playbooksDir: string }): Promise<LibraryServiceImpl> {
+export async function createLibraryService(opts: { store: Store; clock: Clock; playbooksDir: string; pollMs?: number }): Promise<LibraryServiceImpl> {
   const { store, clock } = opts;
   const files = new DraftFiles(opts.playbooksDir);
   let compiled: CompiledLibrary | null = null;
@@ -149,6 +151,22 @@ export async function createLibraryService(opts: { store: Store; clock: Clock; p
   }
   await reload();
 
+  let checking = false;
+  async function refreshIfChanged(): Promise<boolean> {
+    const s = await store.getMeta(STAMP_KEY);
+    if (s === stamp) return false;
+    await reload();
+    return true;
+  }
+  // Another process (a second server or `npm run worker`) may publish: notice it within pollMs.
+  const pollMs = opts.pollMs ?? 5000;
+  const timer = pollMs > 0 ? setInterval(() => {
+    if (checking) return;
+    checking = true;
+    refreshIfChanged().catch(() => undefined).finally(() => { checking = false; });
+  }, pollMs) : null;
+  timer?.unref();
+
   return {
     current() {
       if (!compiled) throw new Error('Library not loaded');
@@ -160,13 +178,11 @@ export async function createLibraryService(opts: { store: Store; clock: Clock; p
     },
     reload,
     generation: () => gen,
-    async refreshIfChanged() {
-      const s = await store.getMeta(STAMP_KEY);
-      if (s === stamp) return false;
-      await reload();
-      return true;
-    },
+    refreshIfChanged,
     importProblems: () => skipped,
+    stop() {
+      if (timer) clearInterval(timer);
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { startTestServer, type ApiClient, type TestServer } from './helpers/serv
 import { ManualClock } from '../server/clock.js';
 import { formatDefinition } from '../engine/format.js';
 import { unifiedDiff, diffLines } from '../server/definitions/diff.js';
+import { createLibraryService } from '../server/library.js';
 
 const DAY = 86_400_000;
 
@@ -211,6 +212,20 @@ describe('definitions API', () => {
     expect(after[0].version).toBe(3);
     expect(after[0].status).not.toBe('active');
     expect(after[0].path.some((s) => s.nodeId === 'wait-before-renewal')).toBe(true);
+  });
+
+  it('lets another process notice a publish (a second library over the same store)', async () => {
+    const other = await createLibraryService({ store: srv.store, clock, playbooksDir: srv.playbooksDir, pollMs: 0 });
+    expect(await other.refreshIfChanged()).toBe(false);
+    const def = (await author.get('/api/definitions/quarterly-ebr')).body.definition;
+    expect((await author.put('/api/definitions/quarterly-ebr', { definition: { ...def, description: 'Every quarter, tier-1 high-touch' } })).status).toBe(200);
+    const pub = await publisher.post('/api/definitions/quarterly-ebr/publish', { message: 'Describe it' });
+    expect(pub.status).toBe(201);
+    const gen = other.generation();
+    expect(await other.refreshIfChanged()).toBe(true);
+    expect(other.generation()).toBe(gen + 1);
+    expect(other.currentInput().playbooks.filter((p) => p.def.id === 'quarterly-ebr').map((p) => p.version)).toEqual([pub.body.version]);
+    other.stop();
   });
 
   it('diffs versions and the draft: added nodes by id and a unified text diff', async () => {

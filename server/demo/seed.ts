@@ -22,13 +22,12 @@
  */
 import type { ServerContext } from '../context.js';
 import type { Account, AccountEvent, AccountState, Effect, Instance, Task, TimelineEntry } from '../../engine/types.js';
-import type { Claim } from '../store/types.js';
+import type { AccountUpsert, Claim } from '../store/types.js';
 import { ManualClock } from '../clock.js';
 import { evaluateBundle } from '../worker.js';
 import { checkAccountRecords, ingestAccounts } from '../ingest/accounts.js';
 import { ingestEvents } from '../ingest/events.js';
 import { dictionaryOf } from '../ingest/dictionary.js';
-import { mergeAccount } from '../store/shared.js';
 import { DAY, planBook, type DemoAccount, type PlanItem } from './book.js';
 import { Rng } from './random.js';
 
@@ -66,6 +65,17 @@ export function hashString(s: string): number {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The store's upsert rule: fields merge key by key; tags and flags replace when given. */
+function mergeAccount(existing: Account | null, item: AccountUpsert): Account {
+  const base: Account = existing ?? { id: item.id, fields: {}, tags: [], flags: {} };
+  return {
+    ...base,
+    fields: item.fields ? { ...base.fields, ...item.fields } : base.fields,
+    tags: item.tags ? [...item.tags] : base.tags,
+    flags: item.flags ? { ...item.flags } : base.flags,
+  };
+}
 
 /** What one account's year produced. */
 interface AccountYear {
