@@ -87,6 +87,7 @@ export function PreviewPanel({ doc, decor, onDecor }: { doc: Doc; decor: Preview
           <>
             <p className="wm-small">{book.accounts ? `${book.accounts} accounts simulated. ` : ''}{book.tasks.length} task{book.tasks.length === 1 ? '' : 's'} would be created
               {Object.keys(book.byType).length ? ` (${Object.entries(book.byType).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}.</p>
+            {book.rows.length === 0 && <p className="wm-muted wm-small">No tasks in the forecast for the next {days} days.</p>}
             {book.rows.length > 0 && (
               <div className="wmd-chart" aria-label="Forecast tasks per owner per week">
                 <ResponsiveContainer width="100%" height={220}>
