@@ -1,0 +1,205 @@
+/**
+ * End to end on the embedded store (SQLite, a temp file), over real HTTP:
+ *  1. N accounts posted through the bulk API (10,000 per request) and evaluated by the worker
+ *     until nothing is due: the total time, and how many tasks were stored.
+ *  2. Event -> task latency: detractor NPS events posted one by one with the in-process worker
+ *     running (real clock); the time until the low-NPS task can be read from the store.
+ *  3. The queue with 1,000,000 tasks stored (100 owners, ~4% open - a large team's history):
+ *     p50/p99 of the store's queue query and of GET /api/tasks/queue.
+ *   npx tsx bench/e2e.ts [--quick] [--json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import { createApp, createServerContext } from '../server/app.js';
+import { createWorker } from '../server/worker.js';
+import { openStore } from '../server/store/index.js';
+import { ensureDemoUsers, DEMO_PASSWORD } from '../server/auth/demo-users.js';
+import { generateAccounts } from './accounts.js';
+import { loadLibrary, REPO_ROOT } from './library.js';
+
+export interface E2eFigures {
+  accounts: number;
+  ingest_s: number;
+  ingest_http_s: number;
+  evaluate_s: number;
+  tasks_stored: number;
+  event_to_task_samples: number;
+  event_to_task_p50_ms: number;
+  event_to_task_p99_ms: number;
+  queue_tasks: number;
+  queue_store_p50_ms: number;
+  queue_store_p99_ms: number;
+  queue_http_p50_ms: number;
+  queue_http_p99_ms: number;
+  peak_rss_mb: number;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+};
+const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+const secs = (t0: bigint) => Math.round(ms(t0) / 10) / 100;
+
+export async function benchE2e(opts: { accounts: number; events: number; queueTasks: number; queueSamples: number }): Promise<E2eFigures> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bench-'));
+  const playbooksDir = path.join(dir, 'playbooks');
+  fs.cpSync(path.join(REPO_ROOT, 'playbooks'), playbooksDir, { recursive: true });
+  const dbFile = path.join(dir, 'bench.db');
+  const store = await openStore({ dbFile });
+  await ensureDemoUsers(store);
+  const ctx = await createServerContext({ store, playbooksDir, config: { seedDemo: false, inProcessWorker: false } });
+  const server = createApp(ctx).listen(0, '127.0.0.1');
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const worker = createWorker(ctx, { workerId: 'bench', batch: 500, leaseMs: 120_000 });
+
+  try {
+    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@waymark.test', password: DEMO_PASSWORD }) });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    if (!cookie) throw new Error(`login failed: ${login.status}`);
+    const post = async (p: string, body: unknown) => {
+      const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+      const json = (await res.json()) as any;
+      if (res.status >= 300) throw new Error(`${p}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+      return json;
+    };
+
+    // 1. ingest + evaluate
+    const fields = loadLibrary(playbooksDir).fields.fields;
+    const nowMs = Date.now();
+    const accounts = generateAccounts(opts.accounts, fields, nowMs).map((a) => ({ id: a.id, ...a.fields }));
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < accounts.length; i += 10_000) {
+      const r = await post('/api/accounts/bulk', { accounts: accounts.slice(i, i + 10_000) });
+      if (r.rejected?.length) throw new Error(`bulk rejected ${r.rejected.length}: ${JSON.stringify(r.rejected[0])}`);
+    }
+    const ingestHttp = secs(t0);
+    progress(`${accounts.length} accounts posted in ${ingestHttp} s; evaluating`);
+    const t1 = process.hrtime.bigint();
+    while ((await worker.runOnce()) > 0) { /* until nothing is due */ }
+    const evaluateS = secs(t1);
+    const ingestS = secs(t0);
+    const tasksStored = (await store.listTasks({}, { limit: 1, offset: 0 })).total;
+    progress(`evaluated in ${evaluateS} s, ${tasksStored} tasks stored; measuring event -> task latency`);
+
+    // 2. event -> task latency, with the worker loop running and woken by ingest
+    const unsubscribe = ctx.onKick(() => worker.kick());
+    worker.start();
+    const latencies: number[] = [];
+    for (let i = 0; i < opts.events; i++) {
+      const accountId = `bench-${(i * 7919) % opts.accounts}`;
+      const before = (await store.listTasks({ accountId, playbookId: 'low-nps' }, { limit: 1, offset: 0 })).total;
+      const start = process.hrtime.bigint();
+      await post('/api/events', { events: [{ id: `bench-nps-${i}`, accountId, type: 'nps.response', occurredAt: new Date().toISOString(), data: { score: 2, comment: 'Too slow for us' } }] });
+      for (;;) {
+        const now = (await store.listTasks({ accountId, playbookId: 'low-nps' }, { limit: 1, offset: 0 })).total;
+        if (now > before) break;
+        if (ms(start) > 10_000) throw new Error(`no low-NPS task for ${accountId} within 10 s`);
+        await new Promise((r) => setImmediate(r));
+      }
+      latencies.push(ms(start));
+    }
+    await worker.stop();
+    unsubscribe();
+
+    // 3. the queue with 1M tasks: rows written straight into the task table (a bench-only shortcut)
+    const existing = (await store.listTasks({}, { limit: 1, offset: 0 })).total;
+    progress(`filling the task table to ${opts.queueTasks} rows`);
+    fillTasks(dbFile, Math.max(0, opts.queueTasks - existing), nowMs);
+    const owners = Array.from({ length: 100 }, (_, i) => `owner-${i}`);
+    const storeTimes: number[] = [];
+    const httpTimes: number[] = [];
+    for (let i = 0; i < opts.queueSamples; i++) {
+      const owner = owners[(i * 37) % owners.length];
+      let t = process.hrtime.bigint();
+      await store.listTasks({ owner, status: 'open', visibleAt: new Date().toISOString() }, { limit: 50, offset: 0 }, 'queue');
+      storeTimes.push(ms(t));
+      t = process.hrtime.bigint();
+      await getJson(`${base}/api/tasks/queue?owner=${owner}&limit=50`, cookie);
+      httpTimes.push(ms(t));
+    }
+    const queueTasks = (await store.listTasks({}, { limit: 1, offset: 0 })).total;
+
+    return {
+      accounts: opts.accounts,
+      ingest_s: ingestS,
+      ingest_http_s: ingestHttp,
+      evaluate_s: evaluateS,
+      tasks_stored: tasksStored,
+      event_to_task_samples: latencies.length,
+      event_to_task_p50_ms: pct(latencies, 50),
+      event_to_task_p99_ms: pct(latencies, 99),
+      queue_tasks: queueTasks,
+      queue_store_p50_ms: pct(storeTimes, 50),
+      queue_store_p99_ms: pct(storeTimes, 99),
+      queue_http_p50_ms: pct(httpTimes, 50),
+      queue_http_p99_ms: pct(httpTimes, 99),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    await new Promise((r) => server.close(r));
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** GET with one retry: a keep-alive socket the server closed while idle resets on reuse. */
+async function getJson(url: string, cookie: string): Promise<unknown> {
+  try {
+    return await (await fetch(url, { headers: { cookie } })).json();
+  } catch {
+    return (await fetch(url, { headers: { cookie } })).json();
+  }
+}
+
+const progress = (msg: string) => process.stderr.write(`[bench e2e] ${msg}\n`);
+
+/** Bulk rows for the queue figure: 100 owners, ~4% open, the rest done over two years. */
+function fillTasks(dbFile: string, count: number, nowMs: number): void {
+  if (count <= 0) return;
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 10000');
+  const accountIds = (db.prepare('SELECT id FROM accounts LIMIT 1000').all() as { id: string }[]).map((r) => r.id);
+  const insert = db.prepare(`INSERT INTO tasks (id, key, account_id, playbook_id, owner, status, type, priority, prio_rank, due_at, snoozed_until, created_at, created_day, created_week, json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`);
+  const types = ['risk', 'opportunity', 'lifecycle', 'activity'] as const;
+  const prios = ['urgent', 'high', 'medium', 'low'] as const;
+  const DAY = 86_400_000;
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const id = `tb_${i}`;
+      const owner = `owner-${i % 100}`;
+      const open = i % 25 === 0;
+      const created = new Date(nowMs - ((i * 7) % 730) * DAY);
+      const due = new Date(created.getTime() + 7 * DAY).toISOString();
+      const createdAt = created.toISOString();
+      const day = createdAt.slice(0, 10);
+      const monday = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate() - ((created.getUTCDay() + 6) % 7))).toISOString().slice(0, 10);
+      const type = types[i % 4];
+      const rank = i % 4;
+      const accountId = accountIds[i % accountIds.length];
+      const task = {
+        id, key: `bench:${i}`, accountId, playbookId: 'bench', playbookVersion: 1, nodeId: 'task', instanceId: null,
+        title: `Bench task ${i}`, type, priority: prios[rank], owner, status: open ? 'open' : 'done', flaggedRed: false,
+        createdAt, updatedAt: createdAt, dueAt: due, snoozedUntil: null, completedAt: open ? null : due, closedReason: null,
+        reasonText: 'Benchmark', reason: { source: 'manual', definitionId: 'bench', version: 1, nodeId: 'task', trigger: 'bench', values: {}, at: createdAt },
+        steps: [], email: null,
+      };
+      insert.run(id, task.key, accountId, 'bench', owner, task.status, type, prios[rank], rank, due, createdAt, day, monday, JSON.stringify(task));
+    }
+  });
+  for (let i = 0; i < count; i += 50_000) batch(i, Math.min(count, i + 50_000));
+  db.close();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const quick = process.argv.includes('--quick');
+  const figures = await benchE2e(quick ? { accounts: 10_000, events: 100, queueTasks: 200_000, queueSamples: 100 } : { accounts: 100_000, events: 300, queueTasks: 1_000_000, queueSamples: 300 });
+  if (process.argv.includes('--json')) console.log(JSON.stringify(figures));
+  else console.table(figures);
+}
