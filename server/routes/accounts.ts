@@ -93,7 +93,8 @@ export function accountsRouter(ctx: ServerContext): Router {
   });
 
   r.post('/api/accounts/import', ctx.requireRole('author'), async (req, res) => {
-    if (!req.is(['text/csv', 'application/csv', 'text/plain'])) {
+    // Not text/plain: a cross-site HTML form can send that without a CORS preflight.
+    if (!req.is(['text/csv', 'application/csv'])) {
       throw new HttpError(415, 'Send the CSV with Content-Type: text/csv');
     }
     let bytes = 0;
