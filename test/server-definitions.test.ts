@@ -314,6 +314,7 @@ describe('definitions API', () => {
     const one = await viewer.post('/api/definitions/ebr-prep/preview', { definition: draft, accountIds: ['p-1'], days: 30 });
     expect(one.status).toBe(200);
     expect(one.body.accountsSimulated).toBe(1);
+    expect(one.body.ownerNames['csm-2']).toBe('Daniel Okafor');
     const acc = one.body.accounts.find((a: any) => a.accountId === 'p-1');
     const run = acc.runs.find((r: any) => r.playbookId === 'ebr-prep');
     expect(run.path.map((s: any) => s.nodeId)).toEqual(expect.arrayContaining(['prep', 'end']));

@@ -455,7 +455,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
       accounts: records.map((a) => a.account), start, days, owners: names, states, tasks: openTasks, instances,
       ...(def.kind === 'playbook' ? { playbooks: [def.id] } : {}),
     });
-    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length });
+    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length, ownerNames: names });
   });
 
   async function previewAccounts(ids: string[] | undefined): Promise<AccountRecord[]> {
