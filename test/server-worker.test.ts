@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../server/clock.js';
 import { REPO_ROOT, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -161,5 +161,19 @@ describe('worker', () => {
     expect(await srv.worker.runOnce()).toBe(1);
     expect((await admin.get('/api/incidents')).body.items).toEqual([]);
     expect((await srv.store.listTasks({ accountId: 'acme', playbookId: 'renewal-90-days' }, { limit: 10, offset: 0 })).total).toBe(1);
+  }, 60_000);
+
+  it('the running worker loop is woken by ingest (kickWorker) and stops cleanly', async () => {
+    const clock = new ManualClock(NOW);
+    const srv = await server({ clock, startWorker: true });
+    const admin = await srv.login('admin@waymark.test');
+    await srv.worker.runOnce(); // nothing due yet
+    await admin.post('/api/accounts/bulk', { accounts: [account('acme')] });
+    // No runOnce here: the loop, woken by the ingest's kick, does the work.
+    await vi.waitFor(async () => {
+      expect((await srv.store.listTasks({ accountId: 'acme', playbookId: 'renewal-90-days' }, { limit: 1, offset: 0 })).total).toBe(1);
+    }, { timeout: 5000, interval: 20 });
+    expect(srv.worker.stats().committed).toBeGreaterThanOrEqual(1);
+    await srv.worker.stop();
   }, 60_000);
 });
