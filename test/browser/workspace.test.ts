@@ -166,4 +166,69 @@ describe('CSM workspace in the browser', () => {
     await h.shot('07-analytics-tier-1');
     expect(h.consoleErrors).toEqual([]);
   });
+
+  it('a CSM triages: flags a task red, reassigns one, bulk-snoozes two from the queue', async () => {
+    const { page } = h;
+    const csm = await h.srv.login('csm@waymark.test');
+    const before = (await csm.get('/api/tasks/queue?owner=me')).body.items as { id: string; title: string; type: string }[];
+    expect(before.length).toBeGreaterThan(4);
+    const [toFlag, toReassign, ...rest] = before;
+    const toSnooze = rest.slice(0, 2);
+
+    await h.signIn('csm@waymark.test');
+    await h.goto(`/tasks/${toFlag.id}`);
+    await page.getByRole('button', { name: /Flag red/ }).click();
+    await page.getByRole('button', { name: /Flagged red/ }).waitFor();
+    expect(await page.getByRole('button', { name: /Flagged red/ }).getAttribute('aria-pressed')).toBe('true');
+    expect((await csm.get(`/api/tasks/${toFlag.id}`)).body.task.flaggedRed).toBe(true);
+
+    await h.goto(`/tasks/${toReassign.id}`);
+    await page.getByRole('button', { name: 'Reassign…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reassign task' });
+    await dialog.getByLabel('New owner').selectOption({ label: 'Daniel Okafor — Csm' });
+    await h.shot('08-reassign');
+    await dialog.getByRole('button', { name: 'Reassign' }).click();
+    await page.getByText('Reassigned to Daniel Okafor').waitFor();
+    expect((await csm.get(`/api/tasks/${toReassign.id}`)).body.task.owner).toBe('csm-2');
+
+    await page.getByRole('link', { name: 'My queue', exact: true }).click();
+    await page.waitForURL('**/queue');
+    const flagged = page.locator(`[data-testid=queue-row][data-task-id="${toFlag.id}"]`);
+    await flagged.waitFor();
+    expect(await flagged.textContent()).toContain('Flagged');
+    expect(await page.locator(`[data-testid=queue-row][data-task-id="${toReassign.id}"]`).count()).toBe(0);
+
+    for (const t of toSnooze) await page.getByLabel(`Select ${t.title}`).check();
+    await page.getByRole('toolbar', { name: 'Bulk actions' }).getByRole('button', { name: 'Snooze…' }).click();
+    const snooze = page.getByRole('dialog', { name: 'Snooze 2 tasks' });
+    await snooze.getByRole('button', { name: '7 days' }).click();
+    await h.shot('09-snooze');
+    await snooze.getByRole('button', { name: 'Snooze', exact: true }).click();
+    await page.getByText(/Snoozed 2 tasks until/).waitFor();
+    await expect.poll(() => page.locator('[data-testid=queue-row]').count(), WAIT).toBe(before.length - 3);
+    for (const t of toSnooze) {
+      const task = (await csm.get(`/api/tasks/${t.id}`)).body.task;
+      expect(task.snoozedUntil).toBe('2026-11-10T08:00:00.000Z');
+    }
+    await h.shot('10-queue-triaged');
+    expect(h.consoleErrors).toEqual([]);
+  });
+
+  it('a viewer reads accounts and analytics but has no queue and no task actions', async () => {
+    const { page } = h;
+    await h.signIn('viewer@waymark.test');
+    await page.waitForURL('**/accounts');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Accounts', 'Team', 'Analytics', 'Playbooks']);
+    await page.locator('table tbody tr').first().waitFor();
+    const csm = await h.srv.login('csm@waymark.test');
+    const task = (await csm.get('/api/tasks/queue?owner=me')).body.items[0];
+    await h.goto(`/tasks/${task.id}`);
+    await page.getByRole('heading', { name: 'Why this task' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Complete', exact: true }).count()).toBe(0);
+    expect(await page.locator('.wm-checklist input:not([disabled])').count()).toBe(0);
+    expect(await page.getByRole('form', { name: 'Log an activity' }).count()).toBe(0);
+    await h.shot('11-viewer-task');
+    expect(h.consoleErrors).toEqual([]);
+  });
 });

@@ -119,7 +119,7 @@ function Routes({ pathname, user }: { pathname: string; user: Me }) {
   if ((m = matchPath('/tasks/:id', pathname))) return <TaskPage key={m.id} id={m.id} />;
   if (matchPath('/accounts', pathname)) return <AccountsPage />;
   if ((m = matchPath('/accounts/:id', pathname))) return <AccountPage key={m.id} id={m.id} />;
-  if (matchPath('/team', pathname)) return isLeader(user) ? <TeamPage /> : <Forbidden />;
+  if (matchPath('/team', pathname)) return isLeader(user) || !canWork(user) ? <TeamPage /> : <Forbidden />;
   if (matchPath('/analytics', pathname)) return <AnalyticsPage />;
   if (matchPath('/library', pathname)) return LibraryPage ? <Suspense fallback={<Loading />}><LibraryPage /></Suspense> : <DesignerMissing />;
   if ((m = matchPath('/definitions/:id', pathname))) {
@@ -143,7 +143,8 @@ export function navFor(user: Me): { main: NavItem[]; lead: NavItem[] } {
   if (canWork(user)) main.push({ to: '/queue', label: 'My queue', match: ['/queue', '/tasks/'] });
   main.push({ to: '/accounts', label: 'Accounts', match: ['/accounts'] });
   const lead: NavItem[] = [];
-  if (isLeader(user)) lead.push({ to: '/team', label: 'Team', match: ['/team'] });
+  // Viewers (e.g. finance) read the team, analytics and playbooks without changing anything.
+  if (isLeader(user) || !canWork(user)) lead.push({ to: '/team', label: 'Team', match: ['/team'] });
   if (isLeader(user) || !canWork(user)) lead.push({ to: '/analytics', label: 'Analytics', match: ['/analytics'] });
   if (isLeader(user) || !canWork(user)) lead.push({ to: '/library', label: 'Playbooks', match: ['/library', '/definitions/'] });
   return { main, lead };
