@@ -20,6 +20,7 @@ import { Inspector } from '../editor/src/designer/Inspector.js';
 import { builderFields } from '../editor/src/designer/rule-model.js';
 import { cspAllowsEval } from '../editor/src/designer/engine-bridge.js';
 import { mergedForDiff } from '../editor/src/designer/VersionsPanel.js';
+import { attachAfter } from '../editor/src/designer/GraphEditor.js';
 import { accountPath, nodeCounts, forecastRows, taskList } from '../editor/src/designer/preview-report.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -138,6 +139,26 @@ describe('graph edits', () => {
     j = removeElements(j, [lifecycle.initialStage], []);
     expect((j as Journey).initialStage).not.toBe(lifecycle.initialStage);
     expect((j as Journey).transitions.some((t) => t.from === lifecycle.initialStage || t.to === lifecycle.initialStage)).toBe(false);
+  });
+});
+
+describe('adding after the selected node (keyboard and click)', () => {
+  it('uses a free output, else inserts the new node on the existing edge', () => {
+    const pb = read<Playbook>('renewal-90-days.json');
+    // at-risk -> done is taken: a wait goes between them
+    let { doc, id } = addNode(pb, 'wait', { x: 0, y: 0 });
+    doc = attachAfter(doc, 'at-risk', id);
+    const edges = (doc as Playbook).edges.map((e) => `${e.from}>${e.to}${e.branch ? ':' + e.branch : ''}`);
+    expect(edges).toContain('at-risk>wait');
+    expect(edges).toContain('wait>done');
+    expect(edges).not.toContain('at-risk>done');
+    // a condition's free "no" branch is used first when "yes" is taken
+    let d2: Doc = removeElements(pb, [], ['is-red-no']);
+    const t = addNode(d2, 'end', { x: 0, y: 0 }); d2 = t.doc;
+    d2 = attachAfter(d2, 'is-red', t.id);
+    expect((d2 as Playbook).edges.find((e) => e.to === t.id)).toMatchObject({ from: 'is-red', branch: 'no' });
+    // nothing leaves an end node
+    expect(attachAfter(d2, 'done', t.id)).toBe(d2);
   });
 });
 

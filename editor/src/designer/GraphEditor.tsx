@@ -255,8 +255,11 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     const sel = [...selectedNodesRef.current];
     const from = !at && sel.length === 1 ? sel[0] : null;
     if (!pos && from) {
+      // Below the selected node, moved aside while that spot is taken.
       const p = d.layout?.nodes[from] ?? { x: 0, y: 0 };
-      pos = { x: p.x, y: p.y + 130 };
+      const taken = Object.entries(d.layout?.nodes ?? {}).filter(([id]) => id !== from).map(([, q]) => q);
+      pos = { x: p.x, y: p.y + 150 };
+      for (let i = 0; i < 8 && taken.some((q) => Math.abs(q.x - pos!.x) < 240 && Math.abs(q.y - pos!.y) < 110); i++) pos = { x: pos.x + 260, y: pos.y };
     }
     if (!pos) {
       const box = wrapper.current?.getBoundingClientRect();
@@ -265,17 +268,12 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     }
     const res = addNode(d, kind, pos);
     d = res.doc;
-    if (from && res.id) {
-      if (d.kind === 'journey') d = connect(d, from, res.id);
-      else {
-        const used = new Set(d.edges.filter((e) => e.from === from).map((e) => e.branch ?? 'out'));
-        const handles = outputHandles(d, from);
-        const i = handles.findIndex((b) => !used.has(b ?? 'out'));
-        if (i >= 0) d = connect(d, from, res.id, handles[i]);
-      }
-    }
+    if (from && res.id) d = attachAfter(d, from, res.id);
     set(d);
-    if (res.id) selectOnly([res.id]);
+    if (res.id) {
+      selectOnly([res.id]);
+      if (!at) rf.setCenter(pos.x + 110, pos.y + 40, { zoom: rf.getZoom(), duration: 200 });
+    }
   }, [rf, set, selectOnly]);
 
   const onDragOver = (e: DragEvent) => {
@@ -291,7 +289,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
 
   const tidy = useCallback(() => {
     set({ ...docRef.current, layout: autoLayout(docRef.current) });
-    setTimeout(() => rf.fitView({ padding: 0.15, duration: 200 }), 50);
+    setTimeout(() => rf.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }), 50);
   }, [rf, set]);
 
   const focusNode = useCallback((id: string) => {
@@ -349,7 +347,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
         if (k && ctx.canEdit) { e.preventDefault(); addKind(k); return; }
       }
       if (!mod && e.key.toLowerCase() === 's' && docRef.current.kind === 'journey' && ctx.canEdit) { e.preventDefault(); addKind('stage'); return; }
-      if (!mod && e.key.toLowerCase() === 'f') { rf.fitView({ padding: 0.15, duration: 200 }); return; }
+      if (!mod && e.key.toLowerCase() === 'f') { rf.fitView({ padding: 0.15, maxZoom: 1, duration: 200 }); return; }
       if (!mod && e.key.toLowerCase() === 'l') { tidy(); return; }
     };
     window.addEventListener('keydown', onKey);
@@ -461,6 +459,24 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
   );
   // reset is used when a newer draft is loaded from outside (kept for future reload support)
   void reset;
+}
+
+/**
+ * Connects a node added "after" the selected one: to a free output when there is one;
+ * otherwise it is inserted on the first output's edge (from -> new -> old target).
+ */
+export function attachAfter(d: Doc, from: string, added: string): Doc {
+  if (d.kind === 'journey') return connect(d, from, added);
+  const handles = outputHandles(d, from);
+  if (!handles.length) return d;
+  const used = new Map(d.edges.filter((e) => e.from === from).map((e) => [e.branch ?? 'out', e] as const));
+  const free = handles.findIndex((b) => !used.has(b ?? 'out'));
+  if (free >= 0) return connect(d, from, added, handles[free]);
+  const old = used.get(handles[0] ?? 'out')!;
+  const addedOut = outputHandles(d, added);
+  let next = connect(d, from, added, handles[0]);
+  if (addedOut.length) next = connect(next, added, old.to, addedOut[0]);
+  return next;
 }
 
 function triggerLike(path: string): boolean {
