@@ -229,3 +229,16 @@ describe('in the browser', () => {
     expect(problems[0]).toMatchObject({ path: 'trigger', message: 'the trigger has no outgoing edge: connect it to the first step' });
   }, 30_000);
 });
+
+describe('waiting for a task', () => {
+  it('warns when the task is created on only some of the paths to the wait', () => {
+    const pb = clone(load('support-risk.json')) as Playbook;
+    // tier 1 skips the review task and goes straight to the wait for it
+    pb.edges = pb.edges.filter((e) => e.id !== 'escalate-now-to-review');
+    pb.edges.push({ id: 'escalate-now-to-wait', from: 'escalate-now', to: 'wait-review' });
+    expect(validateDefinition(pb, ctx)).toEqual([{
+      path: 'nodes/3/wait/task', nodeId: 'wait-review', severity: 'warning',
+      message: 'task node "review" is not on every path to this wait: a run that comes another way has no task to wait for and always takes the timeout branch',
+    }]);
+  });
+});

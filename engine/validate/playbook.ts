@@ -217,6 +217,9 @@ function checkWait(c: Collector, n: NodeInfo, path: string, nodes: Map<string, N
         c.error(`${path}/task`, `waits for "${task}", which is ${article(target.kind)} node, not a task node`, w);
       } else if (!reachable(task, out).has(n.id)) {
         c.error(`${path}/task`, `waits for task node "${task}", which does not come before this wait: the task must be created earlier on the path`, w);
+      } else if (reachable(TRIGGER_NODE_ID, out, task).has(n.id)) {
+        // Upstream, but some path reaches the wait without passing the task: nothing to wait for there.
+        c.warning(`${path}/task`, `task node "${task}" is not on every path to this wait: a run that comes another way has no task to wait for and always takes the timeout branch`, w);
       }
       break;
     }
@@ -259,12 +262,13 @@ function nodeLabel(n: NodeInfo): string {
   return `${n.kind} node`;
 }
 
-function reachable(start: string, out: Map<string, { to: string }[]>): Set<string> {
+/** Nodes reachable from start (not counting start itself unless on a loop), never passing `avoid`. */
+function reachable(start: string, out: Map<string, { to: string }[]>, avoid?: string): Set<string> {
   const seen = new Set<string>();
   const stack = (out.get(start) ?? []).map((e) => e.to);
   while (stack.length) {
     const id = stack.pop()!;
-    if (seen.has(id)) continue;
+    if (seen.has(id) || id === avoid) continue;
     seen.add(id);
     for (const e of out.get(id) ?? []) stack.push(e.to);
   }
