@@ -32,8 +32,12 @@ export class EvalContext {
   readonly event: AccountEvent | undefined;
 
   account: Account;
-  /** Raw fields plus derived fields (its own object only when derived fields exist). */
-  fields: Record<string, unknown>;
+  /**
+   * What JSON Logic reads: the account's fields (plus derived ones) at the top level, and
+   * tags, flags, health, journey, event. Built once per evaluation, then kept in step with
+   * every change below, so no rule ever sees stale data and nothing is rebuilt per rule.
+   */
+  readonly data: ConditionData;
   health: Health | null;
   journeys: Record<string, JourneyPosition>;
   triggers: Triggers;
@@ -54,7 +58,7 @@ export class EvalContext {
   private ownRuns = false;
   private ownTags = false;
   private ownFlags = false;
-  private data: ConditionData | null = null;
+  private journeyView: Record<string, { stage: string; daysInStage: number }>;
 
   constructor(lib: CompiledLibrary, account: Account, state: AccountState | null, now: string, event: AccountEvent | undefined) {
     this.lib = lib;
@@ -64,32 +68,36 @@ export class EvalContext {
     this.accountId = account.id;
     this.event = event;
     this.account = account;
-    this.fields = account.fields;
     this.health = state?.health ?? null;
     this.journeys = state?.journeys ?? {};
     this.triggers = state?.triggers ?? {};
     this.runs = state?.runs ?? {};
+    this.journeyView = {};
+    for (const id in this.journeys) {
+      const p = this.journeys[id];
+      this.journeyView[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - Date.parse(p.enteredAt)) / DAY_MS)) };
+    }
+    this.data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, health: this.health, journey: this.journeyView, event });
   }
 
   // ----- condition data -----
 
   conditionData(): ConditionData {
-    if (this.data === null) {
-      let journey: Record<string, { stage: string; daysInStage: number }> | undefined;
-      for (const id in this.journeys) {
-        const p = this.journeys[id];
-        journey ??= {};
-        journey[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - Date.parse(p.enteredAt)) / DAY_MS)) };
-      }
-      this.data = buildConditionData({
-        fields: this.fields, tags: this.account.tags, flags: this.account.flags, health: this.health, journey, event: this.event,
-      });
-    }
     return this.data;
   }
 
-  invalidate(): void {
-    this.data = null;
+  /** A field value (derived fields included). */
+  field(name: string): unknown {
+    return Object.prototype.hasOwnProperty.call(this.data, name) ? this.data[name] : undefined;
+  }
+
+  setDerived(name: string, value: unknown): void {
+    this.data[name] = value;
+  }
+
+  setHealth(health: Health | null): void {
+    this.health = health;
+    this.data.health = health;
   }
 
   /** The value a rule's variable path reads, for reasons and path details. */
@@ -113,9 +121,9 @@ export class EvalContext {
       case 'journey': {
         const m = /^([^.]+)\.(stage|daysInStage)$/.exec(rest);
         if (!m) return undefined;
-        const p = this.journeys[m[1]];
+        const p = this.journeyView[m[1]];
         if (!p) return null;
-        return m[2] === 'stage' ? p.stage : Math.max(0, Math.floor((this.nowMs - Date.parse(p.enteredAt)) / DAY_MS));
+        return m[2] === 'stage' ? p.stage : p.daysInStage;
       }
       case 'event': {
         if (!this.event) return undefined;
@@ -124,8 +132,10 @@ export class EvalContext {
         if (rest.startsWith('data.')) return this.event.data?.[rest.slice(5)];
         return undefined;
       }
-      default:
-        return Object.prototype.hasOwnProperty.call(this.fields, path) ? this.fields[path] : null;
+      default: {
+        const v = this.field(path);
+        return v === undefined ? null : v;
+      }
     }
   }
 
@@ -145,7 +155,8 @@ export class EvalContext {
       this.ownJourneys = true;
     }
     this.journeys[id] = pos;
-    this.invalidate();
+    this.journeyView[id] = { stage: pos.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - Date.parse(pos.enteredAt)) / DAY_MS)) };
+    this.data.journey = this.journeyView;
   }
 
   setTrigger(key: string, value: { lastTrue?: boolean; lastSlot?: number }): void {
@@ -185,13 +196,13 @@ export class EvalContext {
   setTags(tags: string[]): void {
     this.writableAccount().tags = tags;
     this.ownTags = true;
-    this.invalidate();
+    this.data.tags = tags;
   }
 
   setFlags(flags: Record<string, boolean>): void {
     this.writableAccount().flags = flags;
     this.ownFlags = true;
-    this.invalidate();
+    this.data.flags = flags;
   }
 
   // ----- instances -----

@@ -9,39 +9,43 @@ import type { CompiledLibrary } from './compile.js';
 import { EvalContext, DAY_MS, isoDate } from './context.js';
 import { applyEvent } from '../events/apply.js';
 import { scoreHealth, sameHealth } from '../health/compute.js';
-import { buildConditionData } from './deps.js';
+import { buildConditionData, type ConditionData } from './deps.js';
 import { runJourneys } from './journeys.js';
 import { resumeInstances, closeSatisfiedTasks } from './instances.js';
 import { runTriggers } from './triggers.js';
 import { holds } from './rules.js';
 
-/** Raw fields plus derived ones (a new object only when the dictionary has derived fields). */
-export function withDerived(lib: CompiledLibrary, account: Account, nowMs: number): Record<string, unknown> {
-  if (lib.derived.length === 0) return account.fields;
-  const fields: Record<string, unknown> = { ...account.fields };
+/** Computes derived fields (dictionary order, each may read earlier ones) into the condition data. */
+function deriveInto(lib: CompiledLibrary, data: ConditionData, nowMs: number): void {
   for (const d of lib.derived) {
     let v: unknown;
     try {
-      v = d.run(buildConditionData({ fields, tags: account.tags, flags: account.flags }), nowMs);
+      v = d.run(data, nowMs);
     } catch {
       v = null;
     }
-    fields[d.name] = v === undefined ? null : v;
+    data[d.name] = v === undefined ? null : v;
   }
-  return fields;
 }
 
-function healthOf(lib: CompiledLibrary, fields: Record<string, unknown>, account: Account, nowMs: number, at: string): Health | null {
-  const sc = lib.scorecard;
-  if (!sc) return null;
-  const data = buildConditionData({ fields, tags: account.tags, flags: account.flags });
-  return scoreHealth(sc, data, fields.tier, nowMs, at);
+/** The account's fields with derived fields computed. */
+export function withDerived(lib: CompiledLibrary, account: Account, nowMs: number): Record<string, unknown> {
+  if (lib.derived.length === 0) return account.fields;
+  const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags });
+  deriveInto(lib, data, nowMs);
+  const fields: Record<string, unknown> = { ...account.fields };
+  for (const d of lib.derived) fields[d.name] = data[d.name];
+  return fields;
 }
 
 /** Health of an account now (derived fields included), or null without a scorecard or any measured value. */
 export function computeHealth(lib: CompiledLibrary, account: Account, nowIso: string): Health | null {
+  const sc = lib.scorecard;
+  if (!sc) return null;
   const nowMs = Date.parse(nowIso);
-  return healthOf(lib, withDerived(lib, account, nowMs), account, nowMs, nowIso);
+  const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags });
+  deriveInto(lib, data, nowMs);
+  return scoreHealth(sc, data, data.tier, nowMs, nowIso);
 }
 
 /** How long processed event ids are remembered in the account state (the store also dedupes by id). */
@@ -80,11 +84,11 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   for (const t of input.tasks) ctx.tasks.set(t.id, t);
 
   // (2) derived fields and health
-  ctx.fields = withDerived(lib, account, ctx.nowMs);
+  deriveInto(lib, ctx.data, ctx.nowMs);
   const previous = input.state?.health ?? null;
-  const health = healthOf(lib, ctx.fields, account, ctx.nowMs, input.now);
+  const health = lib.scorecard ? scoreHealth(lib.scorecard, ctx.data, ctx.data.tier, ctx.nowMs, input.now) : null;
   if (!sameHealth(previous, health)) {
-    ctx.health = health;
+    ctx.setHealth(health);
     if (health && (previous === null || previous.score !== health.score || previous.color !== health.color)) {
       ctx.effects.push({ kind: 'healthChanged', accountId: account.id, health, previous });
       ctx.timeline('health', 'changed', `Health ${previous ? `changed from ${describeHealth(previous)} to` : 'is'} ${describeHealth(health)}`, [health.score, health.color, input.now], {

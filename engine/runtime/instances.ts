@@ -82,22 +82,47 @@ function taskReason(ctx: EvalContext, pb: CompiledPlaybook, nodeId: string, runV
 
 type WaitOutcome = { go: false } | { go: true; next: string | null; outcome: string; detail: string } | { end: string; go: false };
 
-function waitWake(ctx: EvalContext, wait: Wait, startedMs: number): { wakeMs: number | null; missing?: string; detail: string } {
+function dateLabel(ctx: EvalContext, wait: Extract<Wait, { type: 'until-date' }>): { label: string; rel: string } {
+  const label = ctx.lib.fieldByName.get(wait.field)?.label ?? wait.field;
+  const rel = wait.offsetDays === 0 ? `on ${label}` : `${Math.abs(wait.offsetDays)} days ${wait.offsetDays < 0 ? 'before' : 'after'} ${label}`;
+  return { label, rel };
+}
+
+/** When a wait fires or times out, or why it cannot be waited for. */
+function waitWake(ctx: EvalContext, wait: Wait, startedMs: number): { wakeMs: number; missing?: undefined } | { wakeMs: null; missing: string } {
   switch (wait.type) {
     case 'duration':
-      return { wakeMs: startedMs + durationMs(wait.duration), detail: `Wait ${describeDuration(wait.duration)}` };
+      return { wakeMs: startedMs + durationMs(wait.duration) };
     case 'until-date': {
-      const label = ctx.lib.fieldByName.get(wait.field)?.label ?? wait.field;
-      const raw = ctx.fields[wait.field];
-      const t = typeof raw === 'string' || typeof raw === 'number' ? (typeof raw === 'number' ? raw : Date.parse(raw)) : NaN;
-      const rel = wait.offsetDays === 0 ? `on ${label}` : `${Math.abs(wait.offsetDays)} days ${wait.offsetDays < 0 ? 'before' : 'after'} ${label}`;
-      if (!Number.isFinite(t)) return { wakeMs: null, missing: `Cannot wait until ${rel}: the account has no ${label}`, detail: `Wait until ${rel}` };
-      return { wakeMs: t + wait.offsetDays * DAY_MS, detail: `Wait until ${rel} (${label} ${isoDate(t).slice(0, 10)})` };
+      const raw = ctx.field(wait.field);
+      const t = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : NaN;
+      if (!Number.isFinite(t)) {
+        const { label, rel } = dateLabel(ctx, wait);
+        return { wakeMs: null, missing: `Cannot wait until ${rel}: the account has no ${label}` };
+      }
+      return { wakeMs: t + wait.offsetDays * DAY_MS };
     }
     case 'task-done':
-      return { wakeMs: startedMs + durationMs(wait.timeout), detail: `Wait for task ${wait.task} to be done, at most ${describeDuration(wait.timeout)}` };
+      return { wakeMs: startedMs + durationMs(wait.timeout) };
     case 'event':
-      return { wakeMs: startedMs + durationMs(wait.timeout), detail: `Wait for event ${wait.eventType}, at most ${describeDuration(wait.timeout)}` };
+      return { wakeMs: startedMs + durationMs(wait.timeout) };
+  }
+}
+
+/** Plain language of a wait, for the run's path. */
+function describeWait(ctx: EvalContext, wait: Wait): string {
+  switch (wait.type) {
+    case 'duration':
+      return `Wait ${describeDuration(wait.duration)}`;
+    case 'until-date': {
+      const { label, rel } = dateLabel(ctx, wait);
+      const raw = ctx.field(wait.field);
+      return `Wait until ${rel} (${label} ${typeof raw === 'string' ? raw.slice(0, 10) : String(raw)})`;
+    }
+    case 'task-done':
+      return `Wait for task ${wait.task} to be done, at most ${describeDuration(wait.timeout)}`;
+    case 'event':
+      return `Wait for event ${wait.eventType}, at most ${describeDuration(wait.timeout)}`;
   }
 }
 
@@ -105,16 +130,22 @@ function waitWake(ctx: EvalContext, wait: Wait, startedMs: number): { wakeMs: nu
 function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEvent: boolean): WaitOutcome {
   if (node.def.kind !== 'wait') return { end: `node ${node.id} is not a wait`, go: false };
   const wait = node.def.wait;
-  const started = Date.parse(inst.waitStartedAt ?? ctx.now);
-  const w = waitWake(ctx, wait, started);
-  if (w.missing) return { end: w.missing, go: false };
-  const wakeAt = isoDate(w.wakeMs!);
-  if (inst.wakeAt !== wakeAt) inst.wakeAt = wakeAt; // until-date follows the field if it changes
-  const due = ctx.nowMs >= w.wakeMs!;
+  let wakeMs: number;
+  if (wait.type === 'until-date' || inst.wakeAt === null) {
+    // until-date follows the account's date if it changes; others are fixed once computed
+    const w = waitWake(ctx, wait, Date.parse(inst.waitStartedAt ?? ctx.now));
+    if (w.wakeMs === null) return { end: w.missing, go: false };
+    wakeMs = w.wakeMs;
+    if (inst.wakeAt === null || Date.parse(inst.wakeAt) !== wakeMs) inst.wakeAt = isoDate(wakeMs);
+  } else {
+    wakeMs = Date.parse(inst.wakeAt);
+  }
+  const wakeAt = inst.wakeAt!;
+  const due = ctx.nowMs >= wakeMs;
   switch (wait.type) {
     case 'duration':
     case 'until-date':
-      return due ? { go: true, next: node.next, outcome: 'wait over', detail: `${w.detail}: reached ${wakeAt}` } : { go: false };
+      return due ? { go: true, next: node.next, outcome: 'wait over', detail: `${describeWait(ctx, wait)}: reached ${wakeAt}` } : { go: false };
     case 'task-done': {
       const tid = inst.tasks[wait.task];
       const t = tid ? ctx.tasks.get(tid) : undefined;
@@ -199,7 +230,7 @@ function runFrom(ctx: EvalContext, pb: CompiledPlaybook, inst: Instance, nodeId:
         }
         const res = checkWait(ctx, inst, node, false);
         if (!res.go) {
-          step(ctx, inst, cur, `waiting until ${inst.wakeAt}`, w.detail);
+          step(ctx, inst, cur, `waiting until ${inst.wakeAt}`, describeWait(ctx, def.wait));
           return;
         }
         step(ctx, inst, cur, (res as { outcome: string }).outcome, (res as { detail: string }).detail);

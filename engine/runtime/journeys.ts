@@ -101,10 +101,18 @@ export function advanceJourney(ctx: EvalContext, j: CompiledJourney, visited: Se
       if (!check(ctx, t.when, values)) continue;
       if (!check(ctx, source?.exit ?? null, values)) continue;
       if (!check(ctx, target.entry, values)) continue;
+      // Plain language, each distinct condition once (criteria often repeat the transition's rule).
       const parts: string[] = [];
-      if (t.when) parts.push(t.when.text);
-      if (source?.exit) parts.push(`exit criteria of ${source.def.name} met (${source.exit.text})`);
-      if (target.entry) parts.push(`entry criteria of ${target.def.name} met (${target.entry.text})`);
+      const said = new Set<string>();
+      if (t.when) {
+        parts.push(t.when.text);
+        said.add(t.when.text);
+      }
+      if (source?.exit && !said.has(source.exit.text)) {
+        parts.push(`exit criteria of ${source.def.name} met (${source.exit.text})`);
+        said.add(source.exit.text);
+      }
+      if (target.entry && !said.has(target.entry.text)) parts.push(`entry criteria of ${target.def.name} met (${target.entry.text})`);
       const rules = [t.when?.rule, source?.exit?.rule, target.entry?.rule].filter((r) => r !== undefined);
       moveToStage(ctx, j, t.def.to, {
         source: 'journey', definitionId: j.id, version: j.version, nodeId: t.def.id,

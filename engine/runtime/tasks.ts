@@ -13,10 +13,11 @@ import { EvalContext, addDays, isoDate } from './context.js';
 /** Who gets a task when the account has no owner. */
 export const UNOWNED_ACCOUNT_OWNER = 'role:csm';
 
-export function resolveOwner(owner: Owner, fields: Record<string, unknown>): string {
+/** The task owner: a user id, "role:<role>", or the account's owner field. */
+export function resolveOwner(owner: Owner, accountOwner: unknown): string {
   if (owner.type === 'user') return owner.user;
   if (owner.type === 'role') return `role:${owner.role}`;
-  const o = fields.owner;
+  const o = accountOwner;
   return typeof o === 'string' && o !== '' ? o : UNOWNED_ACCOUNT_OWNER;
 }
 
@@ -96,7 +97,7 @@ export function createOrRefreshTask(ctx: EvalContext, compiled: CompiledTaskSpec
     title: render(ctx, spec.title),
     type: spec.type,
     priority: spec.priority,
-    owner: resolveOwner(spec.owner, ctx.fields),
+    owner: resolveOwner(spec.owner, ctx.field('owner')),
     status: 'open',
     flaggedRed: false,
     createdAt: ctx.now,
