@@ -1,10 +1,9 @@
-/// <reference types="vite/client" />
 /**
  * The app shell: signs the user in, lays out navigation by role, and routes.
  * Routes (docs/ARCHITECTURE.md): /login, /queue, /tasks/:id, /accounts, /accounts/:id, /team,
  * /analytics, /library, /definitions/:id.
  */
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ComponentType, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, setUnauthorizedHandler } from '../api.js';
 import { AuthContext, canWork, isLeader, type Me } from './auth.js';
 import { Link, matchPath, navigate, Redirect, useLocation } from './router.js';
@@ -15,16 +14,14 @@ import { QueuePage } from './QueuePage.js';
 import { TaskPage } from './TaskPage.js';
 import { AccountsPage } from './AccountsPage.js';
 import { AccountPage } from './AccountPage.js';
-import { TeamPage } from './TeamPage.js';
-import { AnalyticsPage } from './AnalyticsPage.js';
 
-// The designer (library, graph and journey editors) is another module, loaded on demand.
-// A glob import keeps this build working while that module is still being written.
-type DesignerModule = { LibraryPage: ComponentType; DefinitionPage: ComponentType<{ id: string }> };
-const designerModules = import.meta.glob<DesignerModule>('../designer/index.tsx');
-const loadDesigner = designerModules['../designer/index.tsx'];
-const LibraryPage = loadDesigner ? lazy(() => loadDesigner().then((m) => ({ default: m.LibraryPage }))) : null;
-const DefinitionPage = loadDesigner ? lazy(() => loadDesigner().then((m) => ({ default: m.DefinitionPage }))) : null;
+// The designer (library, graph and journey editors, editor/src/designer/) loads on demand:
+// React Flow and the rule builder stay out of the CSM's first page load.
+const LibraryPage = lazy(() => import('../designer/index.js').then((m) => ({ default: m.LibraryPage })));
+const DefinitionPage = lazy(() => import('../designer/index.js').then((m) => ({ default: m.DefinitionPage })));
+// The charts (recharts) load with the pages that draw them.
+const TeamPage = lazy(() => import('./TeamPage.js').then((m) => ({ default: m.TeamPage })));
+const AnalyticsPage = lazy(() => import('./AnalyticsPage.js').then((m) => ({ default: m.AnalyticsPage })));
 
 /**
  * Whether this browser signed in (the session cookie itself is httpOnly). Without it the app
@@ -119,21 +116,17 @@ function Routes({ pathname, user }: { pathname: string; user: Me }) {
   if ((m = matchPath('/tasks/:id', pathname))) return <TaskPage key={m.id} id={m.id} />;
   if (matchPath('/accounts', pathname)) return <AccountsPage />;
   if ((m = matchPath('/accounts/:id', pathname))) return <AccountPage key={m.id} id={m.id} />;
-  if (matchPath('/team', pathname)) return isLeader(user) || !canWork(user) ? <TeamPage /> : <Forbidden />;
-  if (matchPath('/analytics', pathname)) return <AnalyticsPage />;
-  if (matchPath('/library', pathname)) return LibraryPage ? <Suspense fallback={<Loading />}><LibraryPage /></Suspense> : <DesignerMissing />;
+  if (matchPath('/team', pathname)) return isLeader(user) || !canWork(user) ? <Suspense fallback={<Loading />}><TeamPage /></Suspense> : <Forbidden />;
+  if (matchPath('/analytics', pathname)) return <Suspense fallback={<Loading />}><AnalyticsPage /></Suspense>;
+  if (matchPath('/library', pathname)) return <Suspense fallback={<Loading label="Loading the library…" />}><LibraryPage /></Suspense>;
   if ((m = matchPath('/definitions/:id', pathname))) {
-    return DefinitionPage ? <Suspense fallback={<Loading />}><DefinitionPage key={m.id} id={m.id} /></Suspense> : <DesignerMissing />;
+    return <Suspense fallback={<Loading label="Loading the editor…" />}><DefinitionPage key={m.id} id={m.id} /></Suspense>;
   }
   return <Empty title="Page not found">There is nothing at {pathname}. <Link to="/">Go to your home page</Link>.</Empty>;
 }
 
 function Forbidden() {
   return <Empty title="Not available for your role">Ask an admin if you need access to this page.</Empty>;
-}
-
-function DesignerMissing() {
-  return <Empty title="The playbook designer is not part of this build">Rebuild the web app (npm run build) once the designer module is in place.</Empty>;
 }
 
 interface NavItem { to: string; label: string; match: string[] }
