@@ -260,6 +260,19 @@ describe('inspector forms', () => {
     expect((onChange.mock.lastCall![0] as Playbook).nodes.find((n) => n.id === 'wait-30-before')).toMatchObject({ wait: { offsetDays: 30 } });
   });
 
+  it('next steps can be wired from the inspector without dragging', () => {
+    const pb = removeElements(read<Playbook>('renewal-90-days.json'), [], ['is-red-no']) as Playbook;
+    const onChange = vi.fn();
+    const ctx = { fields, journeys: [lifecycle], scorecards: [], canEdit: true, canPublish: true };
+    render(<Inspector doc={pb} onChange={onChange} selectedNodes={['is-red']} selectedEdges={[]} ctx={ctx} builder={builderFields(fields)} problems={[]} readOnly={false} />);
+    expect((screen.getByLabelText('If yes, go to') as HTMLSelectElement).value).toBe('at-risk');
+    expect((screen.getByLabelText('If no, go to') as HTMLSelectElement).value).toBe('');
+    fireEvent.change(screen.getByLabelText('If no, go to'), { target: { value: 'done' } });
+    expect((onChange.mock.lastCall![0] as Playbook).edges.find((e) => e.from === 'is-red' && e.branch === 'no')).toMatchObject({ to: 'done' });
+    fireEvent.change(screen.getByLabelText('If yes, go to'), { target: { value: '' } });
+    expect((onChange.mock.lastCall![0] as Playbook).edges.some((e) => e.from === 'is-red' && e.branch === 'yes')).toBe(false);
+  });
+
   it('playbook inspector with nothing selected edits the playbook: name, re-entry, exit criteria', () => {
     const pb = read<Playbook>('renewal-90-days.json');
     const onChange = vi.fn();

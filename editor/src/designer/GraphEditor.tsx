@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The graph editor for playbooks and journeys: palette, canvas, side panel (inspector,
  * problems, preview, history), undo/redo, copy/paste, live validation, save and publish.

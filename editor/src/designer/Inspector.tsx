@@ -3,7 +3,7 @@ import type {
   Playbook, PlaybookNode, Journey, Stage, StageAction, Trigger, Wait, Duration, Reentry, TaskSpec,
 } from '../../../engine/schema/definitions.js';
 import {
-  TRIGGER_ID, updatePlaybookNode, updateStage, removeElements, freshId, type Doc,
+  TRIGGER_ID, updatePlaybookNode, updateStage, removeElements, freshId, connect, outputHandles, labelOf, type Doc,
 } from './graph-model.js';
 import { ConditionBuilder } from './ConditionBuilder.js';
 import { TaskForm, UpdateForm, TextRow, SelectRow, int, type Emit } from './TaskForms.js';
@@ -229,6 +229,7 @@ function PlaybookNodeInspector({ pb, id, onChange, ctx, builder, problems }: Pro
         <h2>⚡ Trigger</h2>
         <NodeProblems problems={problems.filter((p) => /^\/trigger/.test(p.path))} id={problems.find((p) => /^\/trigger/.test(p.path))?.nodeId ?? TRIGGER_ID} />
         <TriggerForm trigger={pb.trigger} onChange={(t, key) => onChange({ ...pb, trigger: t }, `pb:trigger:${key ?? ''}`)} ctx={ctx} builder={builder} />
+        <Outputs doc={pb} id={TRIGGER_ID} onChange={onChange} />
         <p className="wm-muted wm-small">Audience, re-entry and exit criteria: click the empty canvas to see the playbook's settings.</p>
       </div>
     );
@@ -252,6 +253,7 @@ function PlaybookNodeInspector({ pb, id, onChange, ctx, builder, problems }: Pro
       {node.kind === 'task' && <TaskForm task={node.task} fields={ctx.fields} roles={ROLES} keyPrefix={`node:${id}`} onChange={(t, key) => onChange(updatePlaybookNode(pb, id, { ...node, task: t }), key)} />}
       {node.kind === 'update' && <UpdateForm update={node.update} journeys={ctx.journeys} keyPrefix={`node:${id}`} onChange={(u, key) => onChange(updatePlaybookNode(pb, id, { ...node, update: u }), key)} />}
       {node.kind === 'end' && <p className="wm-muted">The run ends here.</p>}
+      <Outputs doc={pb} id={id} onChange={onChange} />
     </div>
   );
 }
@@ -304,6 +306,7 @@ function StageInspector({ j, id, onChange, ctx, builder, problems }: Props & { j
           {stage[k] !== undefined && <ConditionBuilder label={k === 'entry' ? 'Enters when' : 'Done with this stage when'} value={stage[k]} fields={builder} dictionary={ctx.fields} onChange={(r) => emit({ ...stage, [k]: r }, k)} />}
         </div>
       ))}
+      <Outputs doc={j} id={id} onChange={onChange} />
       <div className="wmd-section">
         <h3>Actions on entry</h3>
         {actions.length === 0 && <p className="wm-muted wm-small">None.</p>}
@@ -361,6 +364,47 @@ function EdgeInspector({ doc, id, onChange, ctx, builder, problems }: Props & { 
         {t.when === undefined && <p className="wm-muted wm-small">Without a condition, the account moves when it meets the exit criteria of "{name(t.from)}" or the entry criteria of "{name(t.to)}".</p>}
       </div>
       <button type="button" className="wm-btn wm-btn-danger wm-btn-small" onClick={() => onChange(removeElements(doc, [], [id]))}>Delete transition</button>
+    </div>
+  );
+}
+
+/** Where each output leads, editable without dragging (keyboard users, precise edits). */
+function Outputs({ doc, id, onChange }: { doc: Doc; id: string; onChange: (d: Doc, key?: string) => void }) {
+  const targets = doc.kind === 'playbook' ? doc.nodes.map((n) => n.id).filter((x) => x !== id) : doc.stages.map((s) => s.id).filter((x) => x !== id);
+  if (doc.kind === 'journey') {
+    const out = doc.transitions.filter((t) => t.from === id);
+    const free = targets.filter((t) => !out.some((o) => o.to === t));
+    return (
+      <div className="wmd-section">
+        <h3>Transitions to</h3>
+        {out.length === 0 && <p className="wm-muted wm-small">None: accounts stay in this stage.</p>}
+        <ul className="wmd-outs">{out.map((t) => (
+          <li key={t.id}>{labelOf(doc, t.to)}{t.when !== undefined ? <span className="wm-muted wm-small"> (with a condition)</span> : null}
+            <button type="button" className="wm-btn wm-btn-ghost wm-btn-small" aria-label={`Remove the transition to ${labelOf(doc, t.to)}`} onClick={() => onChange(removeElements(doc, [], [t.id]))}>✕</button></li>
+        ))}</ul>
+        {free.length > 0 && (
+          <select className="wm-select" aria-label="Add a transition to" value="" onChange={(e) => { if (e.target.value) onChange(connect(doc, id, e.target.value)); }}>
+            <option value="">Add a transition to…</option>
+            {free.map((t) => <option key={t} value={t}>{labelOf(doc, t)}</option>)}
+          </select>
+        )}
+      </div>
+    );
+  }
+  const handles = outputHandles(doc, id);
+  if (!handles.length) return null;
+  const name = (b: string | undefined) => (b === 'yes' ? 'If yes, go to' : b === 'no' ? 'If no, go to' : b === 'timeout' ? 'On timeout, go to' : 'Then go to');
+  return (
+    <div className="wmd-section">
+      <h3>Next steps</h3>
+      {handles.map((b) => {
+        const edge = doc.edges.find((e) => e.from === id && e.branch === b);
+        return (
+          <SelectRow key={b ?? 'out'} label={name(b)} value={edge?.to ?? ''}
+            options={[['', '(not connected)'], ...targets.map((t) => [t, labelOf(doc, t)] as [string, string])]}
+            onChange={(to) => onChange(to ? connect(doc, id, to, b) : removeElements(doc, [], edge ? [edge.id] : []))} />
+        );
+      })}
     </div>
   );
 }

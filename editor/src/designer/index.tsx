@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The designer: the definitions library and the graph editor for playbooks and journeys.
  * The app shell mounts LibraryPage at /library and DefinitionPage at /definitions/:id.
