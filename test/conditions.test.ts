@@ -129,6 +129,13 @@ describe.each(COMPILE_MODES)('compileRule in %s mode', (mode) => {
     const fn = compileRule({ var: 'w.secret' }, { mode });
     expect(fn({ w: new Widget() }, 0)).toBeNull();
     expect(compileRule({ var: ['x.toString', 'safe'] }, { mode })({ x: {} }, 0)).toBe('safe');
+    // Built condition data holding a class instance is read with own-property checks too.
+    const built = buildConditionData({ fields: { w: new Widget(), n: 1 }, tags: [], flags: {} });
+    expect(compileRule({ var: 'w.secret' }, { mode })(built, 0)).toBeNull();
+    expect(compileRule({ var: 'n' }, { mode })(built, 0)).toBe(1);
+    const plain = buildConditionData({ fields: { w: { secret: 's' }, d: '2027-01-01' }, tags: [], flags: {} });
+    expect(compileRule({ and: [{ var: 'w.secret' }, { var: 'w.toString' }] }, { mode })(plain, 0)).toBeNull();
+    expect(compileRule({ var: ['d.getTime', 'none'] }, { mode })(plain, 0)).toBe('none');
   });
 
   it('rejects log, constructor, __proto__, prototype, computed paths and deep nesting', () => {

@@ -8,6 +8,7 @@ import type { Node } from './parse.js';
 import { BOOLEAN_OPERATORS } from './operators.js';
 import * as R from './runtime.js';
 import type { CompiledRule } from './compile.js';
+import { PLAIN_DATA } from './data.js';
 
 type Kind = 'bool' | 'num' | 'str' | 'any';
 interface Code {
@@ -30,6 +31,9 @@ class FnBuilder {
 class Generator {
   consts: unknown[] = [];
   fns: string[] = [];
+  /** Emitting the body for data marked PLAIN_DATA (no own-property checks for ordinary names). */
+  plain = false;
+  private inner = new Map<Node, string>();
 
   constant(v: unknown): string {
     this.consts.push(v);
@@ -88,7 +92,7 @@ class Generator {
     node.segs.forEach((seg, i) => {
       const k = JSON.stringify(seg);
       if (i > 0) chain += ` : o == null ? ${nf}`;
-      const read = maybeInherited(seg) ? `H.call(o, ${k}) ? o[${k}] : void 0` : `GP(o) === OP || H.call(o, ${k}) ? o[${k}] : void 0`;
+      const read = maybeInherited(seg) ? `H.call(o, ${k}) ? o[${k}] : void 0` : this.plain ? `o[${k}]` : `GP(o) === OP || H.call(o, ${k}) ? o[${k}] : void 0`;
       chain += ` : (o = ${read}) === void 0 ? ${nf}`;
     });
     chain += ' : o';
@@ -232,10 +236,17 @@ class Generator {
 
   /** The per-item rule of map/filter/reduce/all/none/some, as a function of (item, now). */
   innerFn(node: Node): string {
+    const known = this.inner.get(node);
+    if (known !== undefined) return known;
+    // Items are checked property by property, whatever data they came from.
+    const wasPlain = this.plain;
+    this.plain = false;
     const f = new FnBuilder();
     const body = this.gen(node, f).c;
+    this.plain = wasPlain;
     const name = `f${this.fns.length}`;
     this.fns.push(`function ${name}(d, now) { ${f.decl()} return ${body}; }`);
+    this.inner.set(node, name);
     return name;
   }
 }
@@ -264,10 +275,17 @@ function isPrimitive(v: unknown): boolean {
 export function generateSource(node: Node): { source: string; consts: unknown[] } {
   const g = new Generator();
   const f = new FnBuilder();
-  const body = g.gen(node, f).c;
+  const checked = g.gen(node, f).c;
+  g.plain = true;
+  const direct = g.gen(node, f).c;
+  g.plain = false;
+  // Two bodies only when they differ (the rule reads ordinary names from the data).
+  const body = direct === checked ? checked : `d != null && d[PD] === true ? ${direct} : ${checked}`;
   const source = [
     '"use strict";',
-    'const H = Object.prototype.hasOwnProperty, GP = Object.getPrototypeOf, OP = Object.prototype, pf = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    'const H = Object.prototype.hasOwnProperty, GP = Object.getPrototypeOf, OP = Object.prototype, PD = P, PF = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    // parseFloat of a number is the number itself (-0 becomes 0): skip the round trip through text.
+    'function pf(x) { return typeof x === "number" ? x + 0 : PF(x); }',
     // Runtime helpers as local constants: a load from the module namespace on every call costs.
     `const ${HELPERS.map((h) => `$${h} = R.${h}`).join(', ')};`,
     ...g.fns,
@@ -279,8 +297,8 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
 export function compileWithCodegen(node: Node): CompiledRule {
   const { source, consts } = generateSource(node);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('R', 'K', source) as (r: typeof R, k: unknown[]) => CompiledRule;
-  return factory(R, consts);
+  const factory = new Function('R', 'K', 'P', source) as (r: typeof R, k: unknown[], p: symbol) => CompiledRule;
+  return factory(R, consts, PLAIN_DATA);
 }
 
 /** False where a Content-Security-Policy forbids building code at run time. */

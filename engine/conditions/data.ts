@@ -32,6 +32,33 @@ export const DATE_CACHE: unique symbol = Symbol('waymark.dateCache');
 
 type WithCache = { [DATE_CACHE]?: Map<string, number | null> };
 
+/**
+ * Set (non-enumerable) on data whose every reachable object is a plain object or array
+ * (as JSON gives). For such data a name that no built-in prototype has cannot be
+ * inherited, so compiled rules may read it without an own-property check.
+ */
+export const PLAIN_DATA: unique symbol = Symbol('waymark.plainData');
+
+const OBJECT_PROTO = Object.prototype;
+const ARRAY_PROTO = Array.prototype;
+
+/** True when everything reachable is JSON-like; false when unsure (too big or too deep). */
+function isPlainGraph(value: unknown, depth: number, budget: { left: number }): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'function';
+  if (--budget.left < 0 || depth > 32) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== ARRAY_PROTO) return false;
+    for (let i = 0; i < value.length; i++) if (!isPlainGraph(value[i], depth + 1, budget)) return false;
+    return true;
+  }
+  if (proto !== OBJECT_PROTO && proto !== null) return false;
+  for (const key in value) {
+    if (!isPlainGraph((value as Record<string, unknown>)[key], depth + 1, budget)) return false;
+  }
+  return true;
+}
+
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /** Per dictionary: an object with every field present (undefined), so accounts share one hidden class. */
@@ -63,6 +90,7 @@ export function buildConditionData(input: ConditionDataInput): ConditionData {
   if (input.event !== undefined) data.event = input.event;
   else if (hasOwn.call(input.fields, 'event')) delete data.event;
   Object.defineProperty(data, DATE_CACHE, { value: new Map<string, number | null>(), enumerable: false });
+  if (isPlainGraph(data, 0, { left: 20_000 })) Object.defineProperty(data, PLAIN_DATA, { value: true, enumerable: false });
   return data;
 }
 
