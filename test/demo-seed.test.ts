@@ -42,7 +42,7 @@ describe('seedDemo', () => {
   let srv: TestServer;
   let admin: ApiClient;
   let result: SeedResult;
-  const accounts = 80;
+  const accounts = 150;
 
   beforeAll(async () => {
     srv = await startTestServer({ clock: new ManualClock(NOW) });

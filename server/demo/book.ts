@@ -168,7 +168,7 @@ function planAccount(a: DemoAccount, r: Rng, startMs: number, endMs: number, ite
         data: {
           dau, dauTrendPct: trend,
           featuresUsed: clamp(Math.round(2 + 10 * qe + r.normal(0, 0.8)), 0, 12),
-          keyFeaturesGreen: clamp(Math.round(7.4 * qe + r.normal(0, 0.7)), 0, 7),
+          keyFeaturesGreen: clamp(Math.round(8 * qe + 0.3 + r.normal(0, 0.6)), 0, 7),
         },
       },
     });

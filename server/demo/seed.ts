@@ -4,8 +4,8 @@
  * How, and why this way:
  * 1. The year is played account by account on a virtual clock with the worker's own
  *    evaluation function (evaluateBundle, the code the worker runs per claim): events at
- *    their times, a look at least weekly, CSMs completing most of their tasks (some late,
- *    some never), renewals decided from the account's health on the renewal day. So stage
+ *    their times, a look at least weekly, CSMs completing their tasks (most around the due
+ *    date, some weeks or months late), renewals decided from the account's health on the renewal day. So stage
  *    changes, health history, tasks, renewals and churn are real engine output with real
  *    timestamps.
  * 2. The data (account records and events) is then posted day by day through the same
@@ -266,11 +266,14 @@ function playYear(ctx: ServerContext, a: DemoAccount, items: PlanItem[], diction
 
   const planCompletion = (t: Task) => {
     const r = new Rng(hashString(`task:${t.id}`));
-    // Most tasks get done - a share late - and some are never picked up (they show as overdue).
-    if (r.chance(t.owner.startsWith('role:') ? 0.25 : 0.12)) return;
+    const role = t.owner.startsWith('role:');
+    // Most tasks get done around their due date; some slip by weeks, a few by months. So the
+    // queue holds fresh work and a tail of overdue items.
     const dueDays = Math.max(1, (Date.parse(t.dueAt) - Date.parse(t.createdAt)) / DAY);
-    const afterDays = 0.3 + r.exp(dueDays * 0.7);
-    completions.push({ ms: Date.parse(t.createdAt) + afterDays * DAY, taskId: t.id, by: t.owner.startsWith('role:') ? 'admin' : t.owner });
+    const afterDays = r.chance(role ? 0.03 : 0.015) ? dueDays + r.between(20, 90)
+      : r.chance(role ? 0.15 : 0.08) ? dueDays + r.between(5, 30)
+      : 0.5 + r.exp(dueDays * 1.1);
+    completions.push({ ms: Date.parse(t.createdAt) + afterDays * DAY, taskId: t.id, by: role ? 'admin' : t.owner });
   };
 
   const decideRenewal = (at: string) => {
