@@ -16,6 +16,7 @@ function run(...args: string[]): { code: number | null; out: string; err: string
   return { code: r.status, out: r.stdout, err };
 }
 
+// Generous timeouts: each run starts npx + tsx, which is slow when the whole suite runs in parallel.
 const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('npm run validate', () => {
@@ -23,7 +24,7 @@ describe('npm run validate', () => {
     const r = run();
     expect(r.out.trim()).toMatch(/^\d+ files checked: no problems$/);
     expect(r.code).toBe(0);
-  }, 30_000);
+  }, 120_000);
 
   it('prints file: path (node x): message for each problem and exits 1', () => {
     const r = run('test/fixtures/invalid/schema-missing-field.json', 'test/fixtures/invalid/wait-task-not-a-task.json');
@@ -34,13 +35,13 @@ describe('npm run validate', () => {
       '2 files checked: 2 errors, 0 warnings in 2 files',
     ]);
     expect(r.code).toBe(1);
-  }, 30_000);
+  }, 120_000);
 
   it('uses the dictionary next to the given file', () => {
     const r = run('test/fixtures/invalid/fields-reserved-name/fields.json');
     expect(r.out).toContain('test/fixtures/invalid/fields-reserved-name/fields.json: fields/3/name (node health): field name "health" is reserved');
     expect(r.code).toBe(1);
-  }, 30_000);
+  }, 120_000);
 
   it('--json prints machine-readable problems', () => {
     const r = run('--json', 'test/fixtures/invalid/dangling-edge.json');
@@ -48,7 +49,7 @@ describe('npm run validate', () => {
     expect(body.errors).toBe(3);
     expect(body.problems[0]).toEqual({ file: 'test/fixtures/invalid/dangling-edge.json', path: 'edges/1/to', nodeId: 'call', edgeId: 'e2', severity: 'error', message: 'edge e2 leads to node "finish", which does not exist' });
     expect(r.code).toBe(1);
-  }, 30_000);
+  }, 120_000);
 
   it('never prints a stack trace on garbage: not JSON, wrong kind, empty file, missing file, a folder of junk', () => {
     writeFileSync(join(tmp, 'broken.json'), '{\n  "kind": "playbook",\n  "id": "broken"\n  "name": "x"\n}\n');
@@ -69,11 +70,11 @@ describe('npm run validate', () => {
     expect(r.out).toContain(`${join(tmp, 'nope.json')}: file not found`);
     expect(r.out).toMatch(/binary\.json: invalid JSON at line 1, column 1/);
     expect(r.code).toBe(1);
-  }, 30_000);
+  }, 120_000);
 
   it('rejects an unknown option with usage and exit code 2', () => {
     const r = run('--strict');
     expect(r.err).toContain('unknown option --strict');
     expect(r.code).toBe(2);
-  }, 30_000);
+  }, 120_000);
 });
