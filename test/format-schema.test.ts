@@ -24,7 +24,7 @@ describe('playbooks/schema/waymark.schema.json', () => {
       const ok = validate(JSON.parse(readFileSync(new URL(f, DIR), 'utf8')));
       expect(ok, `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
-  });
+  }, 60_000);
 
   it('picks the schema by kind (if/then), so editors complete the fields of each kind', () => {
     const doc = buildJsonSchema();
@@ -46,13 +46,13 @@ describe('playbooks/schema/waymark.schema.json', () => {
     validate({ kind: 'playbook', id: 'x', name: 'X', trigger: { type: 'event' }, reentry: { policy: 'once' }, nodes: [], edges: [] });
     const real = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
     expect(real.map((e) => [e.instancePath, e.keyword, (e.params as any).missingProperty])).toEqual([['/trigger', 'required', 'eventType']]);
-  });
+  }, 60_000);
 
   it('rejects a file of unknown kind', () => {
     const validate = new Ajv({ strict: true }).compile(buildJsonSchema());
     expect(validate({ kind: 'flow' })).toBe(false);
     expect(validate({})).toBe(false);
-  });
+  }, 60_000);
 });
 
 describe('engine/validate/schema-validator.generated.ts (the precompiled validator)', () => {
@@ -86,6 +86,6 @@ describe('engine/validate/schema-validator.generated.ts (the precompiled validat
       expect(b).toBe(a);
       expect(strip((precompiled as any).errors)).toEqual(strip(live.errors));
     }
-  });
+  }, 60_000);
 });
 

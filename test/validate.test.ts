@@ -176,7 +176,7 @@ describe('validateDefinition', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 });
 
 describe('validateLibrary', () => {
