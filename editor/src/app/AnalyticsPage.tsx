@@ -45,9 +45,8 @@ export function AnalyticsPage() {
   const health = useApi<unknown>('/api/analytics/health-mix' + query(segmentFilters));
   const range = useMemo(() => {
     const now = Date.now();
-    // Whole UTC days: 12 weeks back to the end of today.
-    const end = Math.floor(now / 86_400_000) * 86_400_000 + 86_400_000;
-    return { from: new Date(end - 12 * 7 * 86_400_000).toISOString(), to: new Date(end).toISOString() };
+    // The last 12 weeks up to now (the server buckets by week).
+    return { from: new Date(now - 12 * 7 * 86_400_000).toISOString(), to: new Date(now).toISOString() };
   }, []);
   const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ ...range, interval: 'week', ...segmentFilters }));
   const churn = useApi<unknown>('/api/analytics/churn' + query({ months: 12, ...segmentFilters }));
@@ -95,7 +94,7 @@ export function AnalyticsPage() {
         </Card>
       </div>
 
-      <Card title={`CTA volume by type, weekly (${formatDate(range.from)} – ${formatDate(new Date(Date.parse(range.to) - 1).toISOString())})`}>
+      <Card title={`CTA volume by type, weekly (${formatDate(range.from)} – ${formatDate(range.to)})`}>
         <Async res={volume} label="Loading CTA volume…">{(d) => <VolumeSection data={d} ownerName={ownerName} />}</Async>
       </Card>
     </>

@@ -168,6 +168,7 @@ function Shell({ user, pathname, onSignOut, children }: { user: Me; pathname: st
   );
   return (
     <div className="wm-shell">
+      <a href="#main" className="wm-skip" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
       <aside className="wm-sidebar">
         <div className="wm-brand"><Logo size={24} withName /></div>
         <nav className="wm-nav" aria-label="Main">
@@ -192,7 +193,7 @@ function Shell({ user, pathname, onSignOut, children }: { user: Me; pathname: st
           </button>
         </div>
       </aside>
-      <main className="wm-main" id="main"><div className="wm-main-inner">{children}</div></main>
+      <main className="wm-main" id="main" tabIndex={-1}><div className="wm-main-inner">{children}</div></main>
     </div>
   );
 }
