@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useMemo, useState } from 'react';
 import {
-  ruleToModel, modelToRule, itemToRule, ruleToModel as parse, opsForType, opTakesValue, defaultValue, fieldFor, isDateOp,
+  ruleToModel, modelToRule, opsForType, opTakesValue, defaultValue, fieldFor, isDateOp,
   OP_LABELS, type BuilderField, type Clause, type ClauseOp, type Group, type Item,
 } from './rule-model.js';
 import { describeRuleSafe } from './engine-bridge.js';
@@ -112,7 +112,7 @@ function GroupView({ group, path, root, fields, onCommit, isRoot, emptyText }: {
 
 /** A raw part edited to something the builder understands becomes visual again. */
 function reparseItem(rule: unknown): Item {
-  const g = parse(rule);
+  const g = ruleToModel(rule);
   return g.implicit && g.children.length === 1 ? g.children[0] : g.implicit ? { kind: 'raw', rule, note: 'Always true' } : g;
 }
 
@@ -244,4 +244,3 @@ export function JsonEditor({ value, onChange, label }: { value: unknown; onChang
   );
 }
 
-export { itemToRule };

@@ -30,7 +30,6 @@ import { VersionsPanel } from './VersionsPanel.js';
 import { PublishDialog } from './PublishDialog.js';
 import { builderFields, type BuilderField } from './rule-model.js';
 import { useJourneyCounts } from './journey-counts.js';
-import { ApiError } from '../api.js';
 import { Link } from '../app/router.js';
 
 export interface EditorContext {
@@ -62,7 +61,7 @@ function isEditableTarget(t: EventTarget | null): boolean {
 
 function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: EditorContext; onSaved: () => void }) {
   const initial = record.definition as Doc;
-  const { doc, set, undo, redo, reset, canUndo, canRedo } = useHistory<Doc>(initial);
+  const { doc, set, undo, redo, canUndo, canRedo } = useHistory<Doc>(initial);
   const [savedJson, setSavedJson] = useState(() => JSON.stringify(initial));
   const dirty = JSON.stringify(doc) !== savedJson;
   const [selectedNodes, setSelectedNodes] = useState<Set<string>>(new Set());
@@ -458,8 +457,6 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
       )}
     </div>
   );
-  // reset is used when a newer draft is loaded from outside (kept for future reload support)
-  void reset;
 }
 
 /**
@@ -514,4 +511,3 @@ function ShortcutHelp({ kind, onClose }: { kind: Doc['kind']; onClose: () => voi
   );
 }
 
-export { ApiError };
