@@ -96,6 +96,8 @@ interface AccountYear {
 
 export async function seedDemo(ctx: ServerContext, opts: SeedOptions = {}): Promise<SeedResult> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuMs = () => { const c = process.cpuUsage(cpu0); return Math.round((c.user + c.system) / 1000); };
   const log = opts.log ?? ((m: string) => console.log(`[demo] ${m}`));
   const empty = { accounts: 0, events: 0, evaluations: 0, tasks: { created: 0, completed: 0, open: 0 }, stageChanges: 0, renewals: 0, churned: 0, ms: 0 };
   if (await ctx.store.getMeta(DEMO_SEEDED_KEY)) return { seeded: false, reason: 'already seeded', ...empty };
@@ -114,6 +116,7 @@ export async function seedDemo(ctx: ServerContext, opts: SeedOptions = {}): Prom
   }
   const years: AccountYear[] = plan.accounts.map((a) => playYear(ctx, a, byAccount.get(a.id) ?? [], dictionary, Date.parse(plan.end)));
   const tPlay = performance.now();
+  const cPlay = cpuMs();
 
   // 2. Post the data through ingest, day by day, on a clock stepping through the year.
   const clock = new ManualClock(plan.start);
@@ -150,6 +153,7 @@ export async function seedDemo(ctx: ServerContext, opts: SeedOptions = {}): Prom
     }
   }
   const tIngest = performance.now();
+  const cIngest = cpuMs();
 
   // 3. Claim each account as the worker does and commit its year; then the CSMs' completions.
   const nowIso = realNow.toISOString();
@@ -196,7 +200,7 @@ export async function seedDemo(ctx: ServerContext, opts: SeedOptions = {}): Prom
   const churned = years.filter((y) => y.churned).length;
   await ctx.store.setMeta(DEMO_SEEDED_KEY, JSON.stringify({ at: nowIso, accounts: years.length, seed: opts.seed ?? 42 }));
   const ms = Math.round(performance.now() - t0);
-  log(`seeded ${years.length} accounts: ${events} events, ${evaluations} evaluations, ${stageChanges} stage changes, ${created} tasks (${completed} completed, ${open} open), ${renewals} renewals, ${churned} churned in ${ms} ms (engine ${Math.round(tPlay - t0)} ms, ingest ${Math.round(tIngest - tPlay)} ms, commit ${Math.round(performance.now() - tIngest)} ms)`);
+  log(`seeded ${years.length} accounts: ${events} events, ${evaluations} evaluations, ${stageChanges} stage changes, ${created} tasks (${completed} completed, ${open} open), ${renewals} renewals, ${churned} churned in ${ms} ms wall, ${cpuMs()} ms CPU (engine ${Math.round(tPlay - t0)}/${cPlay} ms wall/CPU, ingest ${Math.round(tIngest - tPlay)}/${cIngest - cPlay} ms, commit ${Math.round(performance.now() - tIngest)}/${cpuMs() - cIngest} ms)`);
   return { seeded: true, accounts: years.length, events, evaluations, tasks: { created, completed, open }, stageChanges, renewals, churned, ms };
 }
 
