@@ -18,6 +18,10 @@ export function VersionsPanel({ id, doc, fields, dirty }: { id: string; doc: Doc
   const [from, setFrom] = useState<Ref | null>(null);
   const [to, setTo] = useState<Ref>('draft');
   const [diffOpen, setDiffOpen] = useState(false);
+  const [names, setNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    definitionsApi.users().then((r) => setNames(Object.fromEntries(r.items.map((u) => [u.id, u.name]))), () => { /* ids stay shown */ });
+  }, []);
   useEffect(() => {
     definitionsApi.versions(id).then((r) => {
       setItems(r.items);
@@ -34,7 +38,7 @@ export function VersionsPanel({ id, doc, fields, dirty }: { id: string; doc: Doc
         <ol className="wmd-versions">
           {items.map((v) => (
             <li key={v.version}>
-              <div><strong>v{v.version}</strong> <span className="wm-muted wm-small">{new Date(v.publishedAt).toLocaleString()} · {v.author}</span></div>
+              <div><strong>v{v.version}</strong> <span className="wm-muted wm-small">{new Date(v.publishedAt).toLocaleString()} · {names[v.author] ?? v.author}</span></div>
               <div className="wm-small">{v.message}</div>
             </li>
           ))}
