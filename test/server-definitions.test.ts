@@ -285,8 +285,12 @@ describe('definitions API', () => {
     const compiled = srv.ctx.library.currentInput().playbooks.find((p) => p.def.id === 'usage-drop');
     expect(compiled?.def.trigger).toEqual({ type: 'manual' });
     expect((await publisher.post('/api/definitions/usage-drop/publish', { message: 'x' })).status).toBe(409);
-    // The data dictionary cannot be archived.
+    // The data dictionary cannot be archived, nor a journey live playbooks start from.
     expect((await author.post('/api/definitions/fields/archive')).status).toBe(400);
+    const journey = await author.post('/api/definitions/lifecycle/archive');
+    expect(journey.status).toBe(409);
+    expect(journey.body.error.details.length).toBeGreaterThan(0);
+    expect(fs.existsSync(path.join(srv.playbooksDir, 'lifecycle.json'))).toBe(true);
   });
 
   it('previews a draft on one account (its path) and on the whole book (forecast per owner per week)', async () => {

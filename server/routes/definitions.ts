@@ -21,6 +21,8 @@ import {
 
 const KIND_ORDER: Record<string, number> = { fields: 0, scorecard: 1, journey: 2, playbook: 3 };
 const PREVIEW_MAX_ACCOUNTS = 5000;
+/** Account-days simulated at a daily step before the step grows. */
+const PREVIEW_LOOK_BUDGET = 60_000;
 
 const definitionBody = {
   type: 'object', required: ['definition'], additionalProperties: false,
@@ -451,8 +453,11 @@ export function definitionsRouter(ctx: ServerContext): Router {
     const names: Record<string, string> = {};
     for (const u of users) names[u.id] = u.name;
     const start = ctx.clock.now().toISOString();
+    // Daily looks, coarsened for long previews of big books so one stays within seconds
+    // (the report says which step it used).
+    const stepHours = 24 * Math.min(7, Math.max(1, Math.ceil((records.length * days) / PREVIEW_LOOK_BUDGET)));
     const report = simulate(lib, {
-      accounts: records.map((a) => a.account), start, days, owners: names, states, tasks: openTasks, instances,
+      accounts: records.map((a) => a.account), start, days, stepHours, owners: names, states, tasks: openTasks, instances,
       ...(def.kind === 'playbook' ? { playbooks: [def.id] } : {}),
     });
     res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length, ownerNames: names });
