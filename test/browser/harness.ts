@@ -72,7 +72,10 @@ export function ensureBuilt(): void {
   }
   try {
     if (!distIsStale()) return;
-    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    // vitest sets NODE_ENV=test, which would give a development build of React (double effects,
+    // dev warnings): build what `npm run build` ships.
+    const env = { ...process.env, NODE_ENV: 'production' };
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, encoding: 'utf8', env });
     if (r.status !== 0) throw new Error(`vite build failed:\n${r.stdout}\n${r.stderr}`);
   } finally {
     fs.rmSync(lock, { recursive: true, force: true });

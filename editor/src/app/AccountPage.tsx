@@ -5,7 +5,7 @@ import { Link } from './router.js';
 import { Async, Card, Empty, Field, HealthBadge, PageHeader, PriorityBadge, TypeBadge } from './ui.js';
 import { daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
 import { ActivityForm } from './ActivityForm.js';
-import { HealthMeasures, JourneyStages, Timeline } from './AccountParts.js';
+import { FilterableTimeline, HealthMeasures, JourneyStages } from './AccountParts.js';
 import { canWork, useAuth } from './auth.js';
 import { accountName, type AccountDetail, type UserSummary } from './types.js';
 import type { Health, Task, TimelineEntry } from '../../../engine/types.js';
@@ -63,7 +63,8 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
                 <div style={{ marginTop: 10 }}><ActivityForm accountId={a.id} onLogged={reload} /></div>
               </details>
             )}
-            <Timeline entries={timeline} names={names} />
+            <FilterableTimeline entries={timeline} names={names} />
+            {(detail.timelineTotal ?? 0) > timeline.length && <div className="wm-muted wm-small" style={{ marginTop: 6 }}>Showing the newest {timeline.length} of {detail.timelineTotal} entries.</div>}
           </Card>
           <Card title={`Past CTAs (${detail.pastTasks.length})`}>
             <TaskTable tasks={detail.pastTasks} nowMs={nowMs} past empty="No past CTAs." />

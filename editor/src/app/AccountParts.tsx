@@ -1,4 +1,5 @@
 /** Account context pieces shared by the task page and the account page. */
+import { useState } from 'react';
 import type { Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
 import { formatDate, formatDateTime, formatNumber, humanize } from './format.js';
 import { Empty, HealthBadge } from './ui.js';
@@ -65,6 +66,35 @@ export function JourneyStages({ journeys, stageNames }: { journeys: Record<strin
 const KIND_LABEL: Record<string, string> = { stage: 'Stage', task: 'Task', playbook: 'Playbook', health: 'Health', event: 'Event', activity: 'Activity', account: 'Account' };
 
 /** Timeline entries, newest first (time order), with who and what kind. */
+/** The account timeline with a filter by kind and a page at a time (accounts gather hundreds of entries). */
+export function FilterableTimeline({ entries, names, pageSize = 25 }: { entries: TimelineEntry[]; names?: Map<string, string>; pageSize?: number }) {
+  const [kind, setKind] = useState<string>('');
+  const [shown, setShown] = useState(pageSize);
+  const kinds = [...new Set(entries.map((e) => e.kind))].sort();
+  const filtered = kind ? entries.filter((e) => e.kind === kind) : entries;
+  return (
+    <div>
+      {kinds.length > 1 && (
+        <div className="wm-actions" role="group" aria-label="Show" style={{ marginBottom: 8 }}>
+          {['', ...kinds].map((k) => (
+            <button key={k || 'all'} type="button" className="wm-btn wm-btn-small" aria-pressed={kind === k}
+              style={kind === k ? { background: 'var(--wm-accent-soft)', borderColor: 'var(--wm-accent)' } : undefined}
+              onClick={() => { setKind(k); setShown(pageSize); }}>
+              {k ? (k === 'activity' ? 'Activities' : KIND_LABEL[k] ?? humanize(k)) : 'All'} <span className="wm-muted">{k ? entries.filter((e) => e.kind === k).length : entries.length}</span>
+            </button>
+          ))}
+        </div>
+      )}
+      <Timeline entries={filtered} limit={shown} names={names} />
+      {filtered.length > shown && (
+        <button type="button" className="wm-btn wm-btn-small" style={{ marginTop: 8 }} onClick={() => setShown((n) => n + pageSize)}>
+          Show {Math.min(pageSize, filtered.length - shown)} more of {filtered.length - shown}
+        </button>
+      )}
+    </div>
+  );
+}
+
 export function Timeline({ entries, limit, names }: { entries: TimelineEntry[]; limit?: number; names?: Map<string, string> }) {
   // Newest first; at the same instant, what a person logged comes before engine entries.
   const sorted = entries.slice().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : (b.kind === 'activity' ? 1 : 0) - (a.kind === 'activity' ? 1 : 0)));
