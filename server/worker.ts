@@ -7,14 +7,16 @@
 import { evaluate } from '../engine/runtime/index.js';
 import type { Account, AccountState, Effect, Instance, Task } from '../engine/types.js';
 import type { ServerContext } from './context.js';
-import type { Claim, EvaluationBundle, EvaluationCommit } from './store/types.js';
+import type { Claim, EvaluationBundle, EvaluationCommit, EvaluationCommitItem, EvaluationCommitResult } from './store/types.js';
 
 export interface WorkerOptions {
   workerId?: string;
   /** How long a claim is held before another worker may take it over. */
   leaseMs?: number;
-  /** Accounts claimed per round. */
+  /** Accounts claimed, evaluated and committed together per round. */
   batch?: number;
+  /** Longest idle sleep: how soon work ingested by another process is noticed (ms). */
+  pollMs?: number;
   /** Test hook: called after claiming, before evaluating (worker-main uses it to simulate a crash). */
   afterClaim?: (claims: Claim[]) => Promise<void> | void;
   /** Called after each successful commit (worker-main reports these in its test mode). */
@@ -90,7 +92,8 @@ export function evaluateBundle(ctx: ServerContext, bundle: EvaluationBundle, now
 export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Worker {
   const workerId = opts.workerId ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const leaseMs = opts.leaseMs ?? 60_000;
-  const batch = opts.batch ?? 50;
+  const batch = opts.batch ?? 200;
+  const pollMs = opts.pollMs ?? 1000;
   const log = opts.log ?? ((m: string) => console.log(`[worker ${workerId}] ${m}`));
   const counters = { rounds: 0, committed: 0, failed: 0, lostClaims: 0 };
 
@@ -100,31 +103,17 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
   let kicked = false;
   let timer: NodeJS.Timeout | null = null;
 
-  async function processClaim(claim: Claim, now: string): Promise<boolean> {
+  /** Releases a failed claim, due again after a backoff that doubles with each failure in a row. */
+  async function fail(claim: Claim, error: unknown, now: string): Promise<void> {
+    counters.failed++;
+    const message = error instanceof Error ? error.message : String(error);
     try {
-      const bundle = await ctx.store.loadForEvaluation(claim.accountId);
-      const commit = evaluateBundle(ctx, bundle, now);
-      const ok = await ctx.store.commitEvaluation(claim, commit, now);
-      if (ok) opts.onCommitted?.(claim.accountId);
-      if (!ok) {
-        counters.lostClaims++;
-        log(`lease on ${claim.accountId} was lost before commit; another worker owns it now`);
-      }
-      return ok;
-    } catch (e) {
-      counters.failed++;
-      const message = e instanceof Error ? e.message : String(e);
-      try {
-        const prior = (await ctx.store.listIncidents()).find((i) => i.accountId === claim.accountId);
-        const attempts = prior?.attempts ?? 0;
-        const backoff = Math.min(MAX_BACKOFF_MS, 30_000 * 2 ** attempts);
-        const retryAt = new Date(Date.parse(now) + backoff).toISOString();
-        const rec = await ctx.store.failEvaluation(claim, message, now, retryAt);
-        log(`evaluation of ${claim.accountId} failed (attempt ${rec.attempts}, retry at ${retryAt}): ${message}`);
-      } catch (inner) {
-        log(`could not record the failure of ${claim.accountId}: ${(inner as Error).message}`);
-      }
-      return false;
+      const backoff = retryBackoffMs(claim.attempts ?? 0);
+      const retryAt = new Date(Date.parse(now) + backoff).toISOString();
+      const rec = await ctx.store.failEvaluation(claim, message, now, retryAt);
+      log(`evaluation of ${claim.accountId} failed (attempt ${rec.attempts}, retry at ${retryAt}): ${message}`);
+    } catch (inner) {
+      log(`could not record the failure of ${claim.accountId}: ${(inner as Error).message}`);
     }
   }
 
@@ -137,9 +126,44 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
     const claims = await ctx.store.claimDue(workerId, now, leaseMs, batch);
     if (!claims.length) return 0;
     if (opts.afterClaim) await opts.afterClaim(claims);
-    let committed = 0;
+
+    // The whole batch is read with one query per table and committed in one store call
+    // (one SQLite transaction); each account still commits or fails on its own.
+    let bundles: Map<string, EvaluationBundle>;
+    try {
+      bundles = await ctx.store.loadForEvaluations(claims.map((c) => c.accountId));
+    } catch (e) {
+      for (const claim of claims) await fail(claim, e, now);
+      return 0;
+    }
+    const items: EvaluationCommitItem[] = [];
     for (const claim of claims) {
-      if (await processClaim(claim, now)) committed++;
+      const bundle = bundles.get(claim.accountId);
+      if (!bundle) { await fail(claim, new Error(`account "${claim.accountId}" does not exist`), now); continue; }
+      try {
+        items.push({ claim, commit: evaluateBundle(ctx, bundle, now) });
+      } catch (e) {
+        await fail(claim, e, now);
+      }
+    }
+    if (!items.length) return 0;
+    let results: EvaluationCommitResult[];
+    try {
+      results = await ctx.store.commitEvaluations(items, now);
+    } catch (e) {
+      for (const { claim } of items) await fail(claim, e, now);
+      return 0;
+    }
+    let committed = 0;
+    for (const [i, res] of results.entries()) {
+      const { claim } = items[i];
+      if (res === true) {
+        committed++;
+        opts.onCommitted?.(claim.accountId);
+      } else if (res === false) {
+        counters.lostClaims++;
+        log(`lease on ${claim.accountId} was lost before commit; another worker owns it now`);
+      } else await fail(claim, res, now);
     }
     counters.committed += committed;
     return committed;
@@ -153,9 +177,22 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
     });
   }
 
+  /** Until the next scheduled wake-up if that is sooner than the poll (which finds other processes' work). */
+  async function idleMs(): Promise<number> {
+    try {
+      const now = ctx.clock.now().getTime();
+      const next = await ctx.store.nextDueAt(new Date(now).toISOString());
+      if (next === null) return pollMs;
+      return Math.max(0, Math.min(pollMs, Date.parse(next) - now));
+    } catch {
+      return pollMs;
+    }
+  }
+
   async function run(): Promise<void> {
     while (running) {
       let claimedFull = false;
+      kicked = false; // this round sees everything ingested so far
       try {
         const before = counters.committed + counters.failed + counters.lostClaims;
         await runOnce();
@@ -164,8 +201,13 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
       } catch (e) {
         log(`round failed: ${(e as Error).message}`);
       }
-      // A full batch means more is probably due: go again at once; otherwise wait for a kick or 1 s.
-      if (running && !claimedFull) await sleep(1000);
+      // A full batch means more is probably due: go again at once; otherwise sleep until
+      // the next due time, a kick (ingest in this process) or the poll interval.
+      if (running && !claimedFull && !kicked) {
+        const wait = await idleMs();
+        if (wait > 0) await sleep(wait);
+        else await new Promise((r) => setImmediate(r)); // due already: let I/O in, then go
+      }
     }
   }
 
@@ -189,4 +231,9 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
     },
     stats: () => ({ ...counters }),
   };
+}
+
+/** 30 s, doubling with each failure in a row, at most an hour. */
+export function retryBackoffMs(priorAttempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 30_000 * 2 ** Math.max(0, priorAttempts));
 }

@@ -21,7 +21,7 @@ import {
 import type { Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry } from '../../engine/types.js';
 import type {
   AccountFilter, AccountRecord, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
-  IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskOrder, TaskPatch, User,
+  EvaluationCommitItem, EvaluationCommitResult, IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskOrder, TaskPatch, User,
 } from './types.js';
 import {
   MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, healthSnapshotId, isoTime, isoTimeOrNull,
@@ -380,10 +380,10 @@ export class MongoStore implements Store {
             },
           },
         ],
-        { sort: { dueAt: 1, _id: 1 }, projection: { _id: 1, lease: 1 }, returnDocument: 'after' },
+        { sort: { dueAt: 1, _id: 1 }, projection: { _id: 1, lease: 1, failAttempts: 1 }, returnDocument: 'after' },
       );
       if (!doc || !doc.lease) break;
-      claims.push({ accountId: doc._id, workerId: owner, token: doc.lease.token, leaseUntil: until });
+      claims.push({ accountId: doc._id, workerId: owner, token: doc.lease.token, leaseUntil: until, attempts: doc.failAttempts ?? 0 });
     }
     return claims;
   }
@@ -403,6 +403,55 @@ export class MongoStore implements Store {
     const missing = [...new Set(instances.flatMap((inst) => Object.values(inst.tasks ?? {})))].filter((t) => !tasks.has(t));
     if (missing.length) for (const t of await this.tasks.find({ _id: { $in: missing } }).toArray()) tasks.set(t._id, JSON.parse(t.json) as Task);
     return { account: rec.account, state: rec.state, instances, tasks: [...tasks.values()], pendingEvents: pending.map((e) => JSON.parse(e.json) as AccountEvent) };
+  }
+
+  async loadForEvaluations(accountIds: string[]): Promise<Map<string, EvaluationBundle>> {
+    if (!Array.isArray(accountIds)) throw new Error('accountIds: expected a list');
+    const ids = accountIds.map((x, i) => filterString(x, `accountIds[${i}]`));
+    const [accDocs, instDocs, openTasks, pending] = await Promise.all([
+      this.accounts.find({ _id: { $in: ids } }).toArray(),
+      this.instances.find({ accountId: { $in: ids }, status: 'active' }).sort({ startedAt: 1, _id: 1 }).toArray(),
+      this.tasks.find({ accountId: { $in: ids }, status: 'open' }).sort({ createdAt: 1, _id: 1 }).toArray(),
+      this.events.find({ accountId: { $in: ids }, processedAt: null }).sort({ occurredAt: 1, _id: 1 }).toArray(),
+    ]);
+    const out = new Map<string, { rec: AccountRecord; instances: Instance[]; tasks: Map<string, Task>; pendingEvents: AccountEvent[] }>();
+    for (const d of accDocs) out.set(d._id, { rec: this.toRecord(d), instances: [], tasks: new Map(), pendingEvents: [] });
+    for (const x of instDocs) out.get(x.accountId)?.instances.push(JSON.parse(x.json) as Instance);
+    for (const t of openTasks) out.get(t.accountId)?.tasks.set(t._id, JSON.parse(t.json) as Task);
+    const missing: string[] = [];
+    for (const b of out.values()) for (const inst of b.instances) for (const t of Object.values(inst.tasks ?? {})) if (!b.tasks.has(t)) missing.push(t);
+    if (missing.length) {
+      for (const t of await this.tasks.find({ _id: { $in: [...new Set(missing)] } }).sort({ createdAt: 1, _id: 1 }).toArray()) {
+        out.get(t.accountId)?.tasks.set(t._id, JSON.parse(t.json) as Task);
+      }
+    }
+    for (const e of pending) out.get(e.accountId)?.pendingEvents.push(JSON.parse(e.json) as AccountEvent);
+    const bundles = new Map<string, EvaluationBundle>();
+    for (const [id, b] of out) bundles.set(id, { account: b.rec.account, state: b.rec.state, instances: b.instances, tasks: [...b.tasks.values()], pendingEvents: b.pendingEvents });
+    return bundles;
+  }
+
+  async nextDueAt(now: string): Promise<string | null> {
+    const at = isoTime(now, 'now');
+    const doc = await this.accounts.findOne(
+      { dueAt: { $ne: null }, incident: null, $or: [{ lease: null }, { 'lease.until': { $lte: at } }] },
+      { sort: { dueAt: 1 }, projection: { dueAt: 1 } },
+    );
+    return doc?.dueAt ?? null;
+  }
+
+  /** MongoDB commits each evaluation on its own (its own transaction when the deployment has them). */
+  async commitEvaluations(items: EvaluationCommitItem[], now: string): Promise<EvaluationCommitResult[]> {
+    if (!Array.isArray(items)) throw new Error('commitEvaluations: expected a list');
+    const results: EvaluationCommitResult[] = [];
+    for (const { claim, commit } of items) {
+      try {
+        results.push(await this.commitEvaluation(claim, commit, now));
+      } catch (e) {
+        results.push(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    return results;
   }
 
   async commitEvaluation(claim: Claim, commit: EvaluationCommit, now: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import type {
 } from '../../engine/types.js';
 import type {
   AccountFilter, AccountRecord, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
+  EvaluationCommitItem, EvaluationCommitResult,
   IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskOrder, TaskPatch, User,
 } from './types.js';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -27,7 +28,7 @@ export interface SqliteStoreOptions {
 }
 
 /** Due accounts whose lease is free or expired, oldest due first. */
-const CLAIM_SQL = `SELECT id FROM accounts
+const CLAIM_SQL = `SELECT id, fail_attempts FROM accounts
   WHERE due_at IS NOT NULL AND due_at <= @now AND incident_at IS NULL AND (lease_until IS NULL OR lease_until <= @now)
   ORDER BY due_at, id LIMIT @limit`;
 
@@ -254,7 +255,7 @@ export class SqliteStore implements Store {
       for (const r of pick.all({ now: at, limit: n }) as Row[]) {
         const token = randomUUID();
         take.run({ owner, token, until, id: r.id });
-        claims.push({ accountId: r.id, workerId: owner, token, leaseUntil: until });
+        claims.push({ accountId: r.id, workerId: owner, token, leaseUntil: until, attempts: r.fail_attempts });
       }
       return claims;
     });
@@ -287,8 +288,75 @@ export class SqliteStore implements Store {
     }).deferred();
   }
 
+  async loadForEvaluations(accountIds: string[]): Promise<Map<string, EvaluationBundle>> {
+    if (!Array.isArray(accountIds)) throw new Error('accountIds: expected a list');
+    const ids = JSON.stringify(accountIds.map((x, i) => filterString(x, `accountIds[${i}]`)));
+    const IN = 'IN (SELECT value FROM json_each(?))';
+    return this.db.transaction(() => {
+      const out = new Map<string, { rec: AccountRecord; instances: Instance[]; tasks: Map<string, Task>; pendingEvents: AccountEvent[] }>();
+      for (const r of this.stmt(`SELECT * FROM accounts WHERE id ${IN}`).all(ids) as Row[]) {
+        out.set(r.id, { rec: this.toRecord(r), instances: [], tasks: new Map(), pendingEvents: [] });
+      }
+      for (const r of this.stmt(`SELECT account_id, json FROM instances WHERE account_id ${IN} AND status = 'active' ORDER BY started_at, id`).all(ids) as Row[]) {
+        out.get(r.account_id)?.instances.push(JSON.parse(r.json));
+      }
+      for (const r of this.stmt(`SELECT account_id, json FROM tasks WHERE account_id ${IN} AND status = 'open' ORDER BY created_at, id`).all(ids) as Row[]) {
+        const t = JSON.parse(r.json) as Task;
+        out.get(r.account_id)?.tasks.set(t.id, t);
+      }
+      // Tasks referenced by active runs but no longer open (done, closed): one more query for all of them.
+      const missing: string[] = [];
+      for (const b of out.values()) {
+        for (const inst of b.instances) for (const t of Object.values(inst.tasks ?? {})) if (!b.tasks.has(t)) missing.push(t);
+      }
+      if (missing.length) {
+        for (const r of this.stmt(`SELECT account_id, json FROM tasks WHERE id ${IN} ORDER BY created_at, id`).all(JSON.stringify(missing)) as Row[]) {
+          const t = JSON.parse(r.json) as Task;
+          out.get(r.account_id)?.tasks.set(t.id, t);
+        }
+      }
+      for (const r of this.stmt(`SELECT * FROM events WHERE account_id ${IN} AND processed_at IS NULL ORDER BY occurred_at, id`).all(ids) as Row[]) {
+        out.get(r.account_id)?.pendingEvents.push(toEvent(r));
+      }
+      const bundles = new Map<string, EvaluationBundle>();
+      for (const [id, b] of out) {
+        bundles.set(id, { account: b.rec.account, state: b.rec.state, instances: b.instances, tasks: [...b.tasks.values()], pendingEvents: b.pendingEvents });
+      }
+      return bundles;
+    }).deferred();
+  }
+
+  async nextDueAt(now: string): Promise<string | null> {
+    const at = isoTime(now, 'now');
+    // Walks the due index from the earliest; only accounts leased right now are skipped over.
+    const r = this.stmt(`SELECT due_at FROM accounts
+      WHERE due_at IS NOT NULL AND incident_at IS NULL AND (lease_until IS NULL OR lease_until <= ?)
+      ORDER BY due_at LIMIT 1`).get(at) as Row | undefined;
+    return r ? r.due_at : null;
+  }
+
   async commitEvaluation(claim: Claim, commit: EvaluationCommit, now: string): Promise<boolean> {
     const at = isoTime(now, 'now');
+    const apply = this.prepareCommit(claim, commit, at);
+    return this.tx(apply);
+  }
+
+  async commitEvaluations(items: EvaluationCommitItem[], now: string): Promise<EvaluationCommitResult[]> {
+    if (!Array.isArray(items)) throw new Error('commitEvaluations: expected a list');
+    const at = isoTime(now, 'now');
+    // One write transaction for the batch; each item in its own savepoint (a nested
+    // better-sqlite3 transaction), so a rejected item rolls back alone.
+    return this.tx(() => items.map(({ claim, commit }): EvaluationCommitResult => {
+      try {
+        return this.db.transaction(this.prepareCommit(claim, commit, at))();
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    }));
+  }
+
+  /** Checks and converts a commit (throwing before any write), returning the writes to run inside a transaction. */
+  private prepareCommit(claim: Claim, commit: EvaluationCommit, at: string): () => boolean {
     const accountId = claim.accountId;
     if (commit.account?.id !== accountId) throw new Error(`commit.account.id: "${commit.account?.id}" is not the claimed account "${accountId}"`);
     for (const [i, inst] of commit.instances.entries()) {
@@ -299,7 +367,7 @@ export class SqliteStore implements Store {
       if (e.task.accountId !== accountId) throw new Error(`commit.effects createTask "${e.task.id}": belongs to account "${e.task.accountId}", not "${accountId}"`);
       return taskRow(e.task, `commit.effects createTask[${i}]`);
     });
-    return this.tx(() => {
+    return () => {
       const row = this.stmt('SELECT lease_token, data_rev, lease_rev, fields, tags, flags, tickets FROM accounts WHERE id = ?').get(accountId) as Row | undefined;
       if (!row || row.lease_token !== claim.token) return false;
       if (row.data_rev !== row.lease_rev) {
@@ -387,7 +455,7 @@ export class SqliteStore implements Store {
         due_at: pending ? at : nextWakeAt, changed: changed ? 1 : 0, now: at,
       });
       return true;
-    });
+    };
   }
 
   async failEvaluation(claim: Claim, message: string, now: string, retryAt: string): Promise<IncidentRecord> {

@@ -100,6 +100,8 @@ export interface Claim {
   /** Opaque; commit checks it so an expired lease taken over by another worker cannot commit. */
   token: string;
   leaseUntil: string;
+  /** Failed evaluations in a row before this claim (the worker's retry backoff grows with it). */
+  attempts?: number;
 }
 
 export interface EvaluationBundle {
@@ -121,6 +123,15 @@ export interface EvaluationCommit {
   /** Events this evaluation processed; marked processed in the same transaction. */
   processedEventIds: string[];
 }
+
+/** One evaluation of a batch for commitEvaluations. */
+export interface EvaluationCommitItem { claim: Claim; commit: EvaluationCommit }
+
+/**
+ * Per item of commitEvaluations: true committed; false the claim was lost or the data went
+ * stale (as commitEvaluation); an Error when that item was rejected (it wrote nothing).
+ */
+export type EvaluationCommitResult = boolean | Error;
 
 export interface DefinitionVersion {
   definitionId: string;
@@ -192,6 +203,22 @@ export interface Store {
    * evaluation saw stale data and committing its account would lose that update).
    */
   commitEvaluation(claim: Claim, commit: EvaluationCommit, now: string): Promise<boolean>;
+  /**
+   * Many evaluations at once, each with exactly commitEvaluation's checks and effects (its
+   * own token and data checks, insert-if-absent tasks), so a crash still leaves each account
+   * all-or-nothing. One item's rejection (a bad commit) writes nothing for that item and does
+   * not stop the others. SQLite commits the batch in one transaction (one WAL write instead
+   * of one per account). Results are in the order of items.
+   */
+  commitEvaluations(items: EvaluationCommitItem[], now: string): Promise<EvaluationCommitResult[]>;
+  /** loadForEvaluation for several accounts with one query per table; accounts that do not exist are absent. */
+  loadForEvaluations(accountIds: string[]): Promise<Map<string, EvaluationBundle>>;
+  /**
+   * The earliest due time of an account that claimDue could take once the time comes (due,
+   * not in incident, no live lease at now), or null when nothing is scheduled. The worker
+   * sleeps until then. Accounts leased at now belong to a running worker and are left out.
+   */
+  nextDueAt(now: string): Promise<string | null>;
   /**
    * Releases a claim after a failure and makes the account due at retryAt. After 5 failed
    * attempts in a row the account's active instances go to status 'incident' with the
