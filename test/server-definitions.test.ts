@@ -148,6 +148,9 @@ describe('definitions API', () => {
     await srv.drain();
     let runs = await viewer.get('/api/definitions/renewal-90-days/runs');
     expect(runs.body.items).toEqual([expect.objectContaining({ version: 1, active: 1, nodes: [expect.objectContaining({ nodeId: 'wait-30-before', count: 1 })] })]);
+    // For a journey, the accounts in each stage now.
+    const stages = await viewer.get('/api/definitions/lifecycle/runs');
+    expect(stages.body.items[0].nodes.find((n: any) => n.nodeId === 'onboarding')).toMatchObject({ label: 'Onboarding', count: 1 });
 
     // v2 renames the wait node; the run stays on v1.
     const v1 = (await author.get('/api/definitions/renewal-90-days')).body.definition;

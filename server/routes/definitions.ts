@@ -378,6 +378,20 @@ export function definitionsRouter(ctx: ServerContext): Router {
     const id = param(req, 'id');
     const [active, incidents, versions] = await Promise.all([allInstances(ctx, id, 'active'), allInstances(ctx, id, 'incident'), ctx.store.listVersions(id)]);
     if (versions.length === 0 && !(await drafts.find(id))) throw notFound(`No definition "${id}"`);
+    const newestVersion = versions.reduce((m, v) => Math.max(m, v.version), 0);
+    if (versions[0]?.kind === 'journey') {
+      // A journey has no runs: its equivalent is how many accounts sit in each stage now.
+      const live = await ctx.store.getVersion(id, newestVersion);
+      const stages = live?.content.kind === 'journey' ? live.content.stages : [];
+      const nodes = [];
+      for (const st of stages) {
+        const page = await ctx.store.listAccounts({ journey: id, stage: st.id }, { limit: 0, offset: 0 });
+        nodes.push({ nodeId: st.id, label: st.name, count: page.total });
+      }
+      const total = nodes.reduce((n, x) => n + x.count, 0);
+      res.json({ id, liveVersion: newestVersion, total, incidents: 0, items: [{ version: newestVersion, live: true, active: total, incidents: 0, nodes }] });
+      return;
+    }
     const byVersion = new Map<number, { version: number; active: number; incidents: number; nodes: Map<string, number> }>();
     const bucket = (v: number) => {
       let b = byVersion.get(v);
