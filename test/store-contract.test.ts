@@ -307,6 +307,94 @@ describe.each(factories)('$name store', (factory) => {
     });
   });
 
+  describe('batched evaluation', () => {
+    beforeEach(async () => {
+      await store.upsertAccounts(['b1', 'b2', 'b3', 'b4'].map((id) => ({ id, fields: { name: id, owner: 'u-ana' } })), T0);
+    });
+
+    it('loadForEvaluations returns for each account what loadForEvaluation does, and leaves out unknown ids', async () => {
+      const done = makeTask({ id: 'done-1', accountId: 'b1', key: 'k-done', instanceId: 'inst-b1' });
+      const open = makeTask({ id: 'open-1', accountId: 'b1', key: 'k-open', instanceId: 'inst-b1' });
+      const inst = makeInstance({ id: 'inst-b1', accountId: 'b1', tasks: { a: 'done-1', b: 'open-1' } });
+      await evaluate(store, 'b1', at(1), () => ({ instances: [inst], effects: [{ kind: 'createTask', task: done }, { kind: 'createTask', task: open }] }));
+      await store.updateTask('done-1', { status: 'done', updatedAt: at(2) });
+      await store.insertEvents([
+        { id: 'e2', accountId: 'b2', type: 'x', occurredAt: at(5), data: { n: 2 } },
+        { id: 'e1', accountId: 'b2', type: 'x', occurredAt: at(4), data: { n: 1 } },
+      ], at(6));
+      const batch = await store.loadForEvaluations(['b1', 'b2', 'b3', 'nope']);
+      expect([...batch.keys()].sort()).toEqual(['b1', 'b2', 'b3']);
+      for (const id of ['b1', 'b2', 'b3']) expect(batch.get(id)).toEqual(await store.loadForEvaluation(id));
+      expect(batch.get('b1')!.tasks.map((t) => t.id).sort()).toEqual(['done-1', 'open-1']);
+      expect(batch.get('b2')!.pendingEvents.map((e) => e.id)).toEqual(['e1', 'e2']);
+      expect((await store.loadForEvaluations([])).size).toBe(0);
+    });
+
+    it('commitEvaluations commits each item as commitEvaluation would; a stale or bad item does not stop the others', async () => {
+      const claims = await store.claimDue('w1', at(1), 5 * MIN, 10);
+      expect(claims.map((c) => c.accountId)).toEqual(['b1', 'b2', 'b3', 'b4']);
+      const bundles = await store.loadForEvaluations(claims.map((c) => c.accountId));
+      const [c1, c2, c3, c4] = claims;
+      const t1 = makeTask({ id: 'bt-1', accountId: 'b1', key: 'batch:b1' });
+      const t3 = makeTask({ id: 'bt-3', accountId: 'b3', key: 'batch:b3' });
+      // b2 was upserted after the claim (stale); b4's commit has an effect on a task that does not exist
+      await store.upsertAccounts([{ id: 'b2', fields: { mrr: 5 } }], at(2));
+      const results = await store.commitEvaluations([
+        { claim: c1, commit: { ...noopCommit(bundles.get('b1')!, at(3)), effects: [{ kind: 'createTask', task: t1 }], nextWakeAt: at(90) } },
+        { claim: c2, commit: noopCommit(bundles.get('b2')!, at(3)) },
+        { claim: c3, commit: { ...noopCommit(bundles.get('b3')!, at(3)), effects: [{ kind: 'createTask', task: t3 }] } },
+        { claim: c4, commit: { ...noopCommit(bundles.get('b4')!, at(3)), effects: [
+          { kind: 'createTask', task: makeTask({ id: 'bt-4', accountId: 'b4', key: 'batch:b4' }) },
+          { kind: 'closeTask', taskId: 'missing', reason: 'x', at: at(3) },
+        ] } },
+      ], at(3));
+      expect(results.slice(0, 3)).toEqual([true, false, true]);
+      expect(results[3]).toBeInstanceOf(Error);
+      expect((results[3] as Error).message).toMatch(/missing/);
+      expect(await store.getTask('bt-1')).toEqual(t1);
+      expect(await store.getTask('bt-3')).toEqual(t3);
+      expect(await store.getTask('bt-4')).toBeNull(); // the rejected item wrote nothing
+      expect((await store.getAccount('b1'))!.dueAt).toBe(at(90));
+      expect((await store.getAccount('b4'))!.state).toBeNull();
+      // b2 was released and is due again at once; b4 is still held by its claim
+      expect((await store.claimDue('w2', at(4), 5 * MIN, 10)).map((c) => c.accountId)).toEqual(['b2']);
+      // a replay of the same batch with the spent claims writes nothing and creates no task twice
+      expect(await store.commitEvaluations([{ claim: c1, commit: { ...noopCommit(bundles.get('b1')!, at(5)), effects: [{ kind: 'createTask', task: t1 }] } }], at(5)))
+        .toEqual([false]);
+      expect((await store.listTasks({ accountId: 'b1' }, { limit: 10, offset: 0 })).total).toBe(1);
+      expect(await store.commitEvaluations([], at(5))).toEqual([]);
+    });
+
+    it('claims report failures in a row, so the worker can back off further each time', async () => {
+      let [claim] = await store.claimDue('w1', at(1), 5 * MIN, 1);
+      expect(claim.attempts).toBe(0);
+      await store.failEvaluation(claim, 'boom', at(1), at(2));
+      [claim] = (await store.claimDue('w1', at(3), 5 * MIN, 10)).filter((c) => c.accountId === claim.accountId);
+      expect(claim.attempts).toBe(1);
+    });
+
+    it('nextDueAt is the earliest due time claimDue could take, leaving out live leases and incidents', async () => {
+      await store.markDue(at(50), ['b1', 'b2', 'b3', 'b4']); // all already due at T0
+      expect(await store.nextDueAt(at(1))).toBe(T0);
+      const claims = await store.claimDue('w1', at(1), 5 * MIN, 10);
+      expect(await store.nextDueAt(at(2))).toBeNull(); // every due account is leased
+      expect(await store.nextDueAt(at(7))).toBe(T0); // the leases have expired
+      const bundles = await store.loadForEvaluations(claims.map((c) => c.accountId));
+      const results = await store.commitEvaluations(claims.map((claim, i) => ({
+        claim, commit: { ...noopCommit(bundles.get(claim.accountId)!, at(2)), nextWakeAt: i === 0 ? null : at(100 - i * 10) },
+      })), at(2));
+      expect(results).toEqual([true, true, true, true]);
+      expect(await store.nextDueAt(at(3))).toBe(at(70));
+      for (let i = 0; i < 5; i++) {
+        const [c] = await store.claimDue('w1', at(75 + i), 5 * MIN, 1);
+        expect(c.accountId).toBe('b4');
+        await store.failEvaluation(c, 'boom', at(75 + i), at(75 + i));
+      }
+      expect((await store.listIncidents()).map((x) => x.accountId)).toEqual(['b4']);
+      expect(await store.nextDueAt(at(80))).toBe(at(80)); // b4 is in incident: not scheduled
+    });
+  });
+
   describe('tasks', () => {
     const data = fixture('queue.json');
     beforeEach(async () => {
