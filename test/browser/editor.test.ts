@@ -47,9 +47,26 @@ async function wire(page: Page, from: string, handle: string, to: string) {
   await page.mouse.up();
 }
 
+/** Resolves once the canvas viewport has stopped moving (fit-view and focus animate it). */
+async function viewportSettled(page: Page) {
+  await page.waitForFunction(() => new Promise<boolean>((resolve) => {
+    const vp = document.querySelector('.react-flow__viewport') as HTMLElement | null;
+    let last = vp?.style.transform;
+    let same = 0;
+    const tick = () => {
+      const t = vp?.style.transform;
+      same = t === last ? same + 1 : 0;
+      last = t;
+      if (same >= 10) resolve(true); else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }));
+}
+
 async function tidy(page: Page) {
   await page.getByRole('button', { name: 'Tidy up' }).click();
-  await page.waitForTimeout(500); // the fit-view animation (200 ms)
+  // the fit view starts 50 ms after the new layout renders, well inside the 10 still frames waited for
+  await viewportSettled(page);
 }
 
 describe('building a playbook in the editor', () => {
@@ -114,6 +131,7 @@ describe('building a playbook in the editor', () => {
     // clicking the problem focuses the node in the inspector
     await missingNo.click();
     await page.getByRole('heading', { name: /Condition/ }).waitFor();
+    await viewportSettled(page);
 
     // 5. fix it: "no" ends the run
     await wire(page, 'condition', 'no', 'end');
