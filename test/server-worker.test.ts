@@ -163,6 +163,23 @@ describe('worker', () => {
     expect((await srv.store.listTasks({ accountId: 'acme', playbookId: 'renewal-90-days' }, { limit: 10, offset: 0 })).total).toBe(1);
   }, 60_000);
 
+  it('backs off further after each failure in a row: 30 s, 1 min, 2 min, 4 min', async () => {
+    const clock = new ManualClock(NOW);
+    const srv = await server({ clock });
+    const admin = await srv.login('admin@waymark.test');
+    await admin.post('/api/accounts/bulk', { accounts: [account('acme')] });
+    srv.ctx.library = { ...srv.ctx.library, current: () => { throw new Error('library exploded'); } };
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await srv.worker.runOnce();
+      const due = (await srv.store.getAccount('acme'))!.dueAt!;
+      waits.push((Date.parse(due) - clock.now().getTime()) / 1000);
+      clock.set(due);
+    }
+    expect(waits).toEqual([30, 60, 120, 240]);
+    expect(srv.worker.stats().failed).toBe(4);
+  }, 60_000);
+
   it('the running worker loop is woken by ingest (kickWorker) and stops cleanly', async () => {
     const clock = new ManualClock(NOW);
     const srv = await server({ clock, startWorker: true });
