@@ -1,5 +1,5 @@
 /** One account (C4): header facts, health with history, journey position, CTAs, timeline, tags. */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useApi } from './useApi.js';
 import { Link } from './router.js';
 import { Async, Card, Empty, Field, HealthBadge, PageHeader, PriorityBadge, TypeBadge } from './ui.js';
@@ -125,13 +125,14 @@ function Stat({ label, value, sub, warn }: { label: string; value: string; sub?:
 }
 
 function TaskTable({ tasks, nowMs, past, empty }: { tasks: Task[]; nowMs: number; past?: boolean; empty: string }) {
+  const [shown, setShown] = useState(past ? 10 : tasks.length);
   if (tasks.length === 0) return <Empty title={empty} />;
   return (
     <div className="wm-table-wrap">
       <table className="wm-table">
         <thead><tr><th>Task</th><th>Type</th><th>Priority</th><th>{past ? 'Closed' : 'Due'}</th><th>Reason</th></tr></thead>
         <tbody>
-          {tasks.map((t) => {
+          {tasks.slice(0, Math.max(shown, past ? 10 : tasks.length)).map((t) => {
             const overdue = !past && Date.parse(t.dueAt) < nowMs;
             return (
               <tr key={t.id}>
@@ -147,6 +148,9 @@ function TaskTable({ tasks, nowMs, past, empty }: { tasks: Task[]; nowMs: number
           })}
         </tbody>
       </table>
+      {tasks.length > shown && (
+        <button type="button" className="wm-btn wm-btn-small" style={{ marginTop: 8 }} onClick={() => setShown((n) => n + 10)}>Show {Math.min(10, tasks.length - shown)} more of {tasks.length - shown}</button>
+      )}
     </div>
   );
 }
