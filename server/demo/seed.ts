@@ -173,11 +173,13 @@ export async function seedDemo(ctx: ServerContext, opts: SeedOptions = {}): Prom
         account: y.account, state: y.state, instances: [...y.instances.values()], effects: y.effects,
         nextWakeAt: y.nextWakeAt, processedEventIds: y.events.map((e) => e.event.id),
       }, nowIso);
-      if (!ok) throw new Error(`Demo seed: the commit of ${y.id} was refused (lease lost)`);
+      if (!ok) continue; // lease lost to another worker: it has the account now
       done.add(y.id);
     }
   }
-  if (done.size < years.length) throw new Error(`Demo seed: only ${done.size} of ${years.length} accounts could be claimed`);
+  // A separate worker process running during the seed may have claimed some accounts first:
+  // it evaluates them itself (at the real now), which is safe, only their history is shorter.
+  if (done.size < years.length) log(`${years.length - done.size} accounts were evaluated by another worker during the seed`);
   let completed = 0;
   const doneEntries: TimelineEntry[] = [];
   for (const y of years) {
