@@ -25,13 +25,23 @@ function toNumber(v: unknown): number | null {
   return null;
 }
 
-/** Scores one account; null when no measure has a value (nothing to say about its health). */
-export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string): Health | null {
+// Scratch space reused between calls (single-threaded, not re-entrant), so scoring an account
+// whose health did not change allocates nothing.
+const scratchValues: (number | null)[] = [];
+const scratchColors: (HealthColor | null)[] = [];
+const scratchWeights: number[] = [];
+
+/**
+ * Scores one account; null when no measure has a value (nothing to say about its health).
+ * When `previous` has the same score, colour and measures, it is returned as is.
+ */
+export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string, previous: Health | null = null): Health | null {
   const override = typeof tier === 'string' ? sc.def.tiers?.[tier] : undefined;
-  const measures: Record<string, MeasureResult> = {};
   let sum = 0;
   let weights = 0;
-  for (const m of sc.measures) {
+  const n = sc.measures.length;
+  for (let i = 0; i < n; i++) {
+    const m = sc.measures[i];
     const mo = override?.measures?.[m.id];
     const weight = mo?.weight ?? m.weight;
     let value: number | null;
@@ -41,7 +51,9 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
       value = null;
     }
     const color = value === null ? null : measureColor(value, m.direction, mo?.thresholds ?? m.thresholds);
-    measures[m.id] = { name: m.name, value, color, weight };
+    scratchValues[i] = value;
+    scratchColors[i] = color;
+    scratchWeights[i] = weight;
     if (color !== null && weight > 0) {
       sum += weight * POINTS[color];
       weights += weight;
@@ -51,6 +63,19 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
   const score = Math.round(sum / weights);
   const bands = override?.bands ?? sc.def.bands;
   const color: HealthColor = score >= bands.green ? 'green' : score >= bands.yellow ? 'yellow' : 'red';
+  if (previous && previous.scorecardId === sc.id && previous.score === score && previous.color === color) {
+    let same = Object.keys(previous.measures).length === n;
+    for (let i = 0; same && i < n; i++) {
+      const p = previous.measures[sc.measures[i].id];
+      same = !!p && p.value === scratchValues[i] && p.color === scratchColors[i] && p.weight === scratchWeights[i] && p.name === sc.measures[i].name;
+    }
+    if (same) return previous;
+  }
+  const measures: Record<string, MeasureResult> = {};
+  for (let i = 0; i < n; i++) {
+    const m = sc.measures[i];
+    measures[m.id] = { name: m.name, value: scratchValues[i], color: scratchColors[i], weight: scratchWeights[i] };
+  }
   return { scorecardId: sc.id, score, color, measures, at };
 }
 

@@ -7,7 +7,7 @@ import type {
   Account, AccountEvent, AccountState, Effect, Health, Instance, JourneyPosition, Task, TimelineEntry,
 } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
-import { buildConditionData, type ConditionData } from './deps.js';
+import { buildConditionData, parseDateMs, type ConditionData } from './deps.js';
 import { timelineId } from '../ids.js';
 
 export const DAY_MS = 86_400_000;
@@ -47,8 +47,9 @@ export class EvalContext {
   readonly instances = new Map<string, Instance>();
   /** Ids of instances created or changed, in order. */
   readonly changed = new Set<string>();
-  /** Tasks known to this evaluation, by id (input tasks, then created ones). */
-  readonly tasks = new Map<string, Task>();
+  /** Tasks known to this evaluation, by id (input tasks, then created ones); indexed on first use. */
+  private taskIndex: Map<string, Task> | null = null;
+  private inputTasks: readonly Task[] = [];
   readonly effects: Effect[] = [];
   pendingStage: PendingStageTrigger[] = [];
   visits = 0;
@@ -75,9 +76,22 @@ export class EvalContext {
     this.journeyView = {};
     for (const id in this.journeys) {
       const p = this.journeys[id];
-      this.journeyView[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - Date.parse(p.enteredAt)) / DAY_MS)) };
+      this.journeyView[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - timeMs(p.enteredAt)) / DAY_MS)) };
     }
     this.data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, health: this.health, journey: this.journeyView, event });
+  }
+
+  setInputTasks(tasks: readonly Task[]): void {
+    this.inputTasks = tasks;
+    this.taskIndex = null;
+  }
+
+  get tasks(): Map<string, Task> {
+    if (this.taskIndex === null) {
+      this.taskIndex = new Map();
+      for (const t of this.inputTasks) this.taskIndex.set(t.id, t);
+    }
+    return this.taskIndex;
   }
 
   // ----- condition data -----
@@ -155,7 +169,7 @@ export class EvalContext {
       this.ownJourneys = true;
     }
     this.journeys[id] = pos;
-    this.journeyView[id] = { stage: pos.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - Date.parse(pos.enteredAt)) / DAY_MS)) };
+    this.journeyView[id] = { stage: pos.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - timeMs(pos.enteredAt)) / DAY_MS)) };
     this.data.journey = this.journeyView;
   }
 
@@ -239,8 +253,20 @@ export class EvalContext {
   }
 }
 
+/** Epoch ms of an ISO time written by the engine (fast path; NaN when invalid). */
+export function timeMs(iso: string): number {
+  return parseDateMs(iso) ?? Date.parse(iso);
+}
+
+// Many accounts share the same wake times (next midnight, schedule slots): remember the last one.
+let lastIsoMs = NaN;
+let lastIso = '';
 export function isoDate(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 export function addDays(ms: number, days: number): number {

@@ -1,5 +1,5 @@
 /**
  * The runtime's view of engine/conditions and engine/templates (one place to import them from).
  */
-export { compileRule, buildConditionData, truthy, describeRule, type CompiledRule, type ConditionData } from '../conditions/index.js';
+export { compileRule, buildConditionData, truthy, describeRule, parseDateMs, type CompiledRule, type ConditionData } from '../conditions/index.js';
 export { renderTemplate } from '../templates/index.js';

@@ -6,7 +6,7 @@
  */
 import type { Account, EvaluationInput, EvaluationResult, Health } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
-import { EvalContext, DAY_MS, isoDate } from './context.js';
+import { EvalContext, DAY_MS, isoDate, timeMs } from './context.js';
 import { applyEvent } from '../events/apply.js';
 import { scoreHealth, sameHealth } from '../health/compute.js';
 import { buildConditionData, type ConditionData } from './deps.js';
@@ -81,13 +81,13 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   const ctx = new EvalContext(lib, account, input.state, input.now, fresh);
   if (fresh) rememberEvent(ctx, fresh.id);
   for (const inst of input.instances) ctx.instances.set(inst.id, inst);
-  for (const t of input.tasks) ctx.tasks.set(t.id, t);
+  ctx.setInputTasks(input.tasks);
 
   // (2) derived fields and health
   deriveInto(lib, ctx.data, ctx.nowMs);
   const previous = input.state?.health ?? null;
-  const health = lib.scorecard ? scoreHealth(lib.scorecard, ctx.data, ctx.data.tier, ctx.nowMs, input.now) : null;
-  if (!sameHealth(previous, health)) {
+  const health = lib.scorecard ? scoreHealth(lib.scorecard, ctx.data, ctx.data.tier, ctx.nowMs, input.now, previous) : null;
+  if (health !== previous && !sameHealth(previous, health)) {
     ctx.setHealth(health);
     if (health && (previous === null || previous.score !== health.score || previous.color !== health.color)) {
       ctx.effects.push({ kind: 'healthChanged', accountId: account.id, health, previous });
@@ -101,7 +101,7 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   runJourneys(ctx);
 
   // (4) active runs, then tasks that close themselves
-  const active = input.instances.filter((i) => i.status === 'active').sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const active = input.instances.length === 0 ? input.instances : input.instances.filter((i) => i.status === 'active').sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   resumeInstances(ctx, active);
   closeSatisfiedTasks(ctx);
 
@@ -112,7 +112,7 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   let next = Infinity;
   for (const inst of ctx.instances.values()) {
     if (inst.status === 'active' && inst.wakeAt) {
-      const t = Date.parse(inst.wakeAt);
+      const t = timeMs(inst.wakeAt);
       if (t < next) next = t;
     }
   }

@@ -6,7 +6,7 @@
 import type { Wait } from '../schema/definitions.js';
 import type { Instance, PathStep, Reason } from '../types.js';
 import type { CompiledNode, CompiledPlaybook } from './compile.js';
-import { EvalContext, DAY_MS, MAX_NODE_VISITS, isoDate } from './context.js';
+import { EvalContext, DAY_MS, MAX_NODE_VISITS, isoDate, timeMs } from './context.js';
 import { holds } from './rules.js';
 import { createOrRefreshTask, closeTask } from './tasks.js';
 import { applyUpdate } from './journeys.js';
@@ -136,9 +136,9 @@ function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEv
     const w = waitWake(ctx, wait, Date.parse(inst.waitStartedAt ?? ctx.now));
     if (w.wakeMs === null) return { end: w.missing, go: false };
     wakeMs = w.wakeMs;
-    if (inst.wakeAt === null || Date.parse(inst.wakeAt) !== wakeMs) inst.wakeAt = isoDate(wakeMs);
+    if (inst.wakeAt === null || timeMs(inst.wakeAt) !== wakeMs) inst.wakeAt = isoDate(wakeMs);
   } else {
-    wakeMs = Date.parse(inst.wakeAt);
+    wakeMs = timeMs(inst.wakeAt);
   }
   const wakeAt = inst.wakeAt!;
   const due = ctx.nowMs >= wakeMs;
@@ -280,8 +280,8 @@ export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
       continue;
     }
     if (pb.exit) {
-      const values = ctx.valuesOf(pb.exit.rule.vars);
       if (holds(pb.exit.rule, ctx.conditionData(), ctx.nowMs)) {
+        const values = ctx.valuesOf(pb.exit.rule.vars);
         const inst = ctx.mutable(original);
         step(ctx, inst, inst.nodeId ?? 'trigger', 'exited', `Exit criteria met: ${pb.exit.rule.text}`, values);
         if (pb.exit.openTasks === 'close') {

@@ -79,10 +79,8 @@ function runOnEntry(ctx: EvalContext, j: CompiledJourney, stageId: string, visit
   }
 }
 
-function check(ctx: EvalContext, rule: PreparedRule | null, values: Record<string, unknown>): boolean {
-  if (!rule) return true;
-  ctx.valuesOf(rule.vars, values);
-  return holds(rule, ctx.conditionData(), ctx.nowMs);
+function check(ctx: EvalContext, rule: PreparedRule | null): boolean {
+  return !rule || holds(rule, ctx.conditionData(), ctx.nowMs);
 }
 
 /** Follows transitions from the current stage until none holds. */
@@ -97,10 +95,10 @@ export function advanceJourney(ctx: EvalContext, j: CompiledJourney, visited: Se
       if (visited.has(t.def.to)) continue;
       const target = j.stages.get(t.def.to);
       if (!target) continue;
+      if (!check(ctx, t.when) || !check(ctx, source?.exit ?? null) || !check(ctx, target.entry)) continue;
+      // the values the conditions read, recorded only for the move taken
       const values: Record<string, unknown> = {};
-      if (!check(ctx, t.when, values)) continue;
-      if (!check(ctx, source?.exit ?? null, values)) continue;
-      if (!check(ctx, target.entry, values)) continue;
+      for (const r of [t.when, source?.exit, target.entry]) if (r) ctx.valuesOf(r.vars, values);
       // Plain language, each distinct condition once (criteria often repeat the transition's rule).
       const parts: string[] = [];
       const said = new Set<string>();
