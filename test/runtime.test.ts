@@ -354,6 +354,17 @@ describe('journeys', () => {
     expect(r2.effects.filter((e) => e.kind === 'stageChanged').map((e) => (e as { change: { to: string } }).change.to)).toEqual(['adoption']);
   });
 
+  it('fires stage-left playbooks with the left stage\'s entry time as occurrence', () => {
+    const bye = playbook({ id: 'bye', trigger: { type: 'stage', journey: 'life', stage: 'onboarding', on: 'left' }, nodes: [taskNode('t', 'Onboarding done for {{account.name}}', { type: 'lifecycle' }), { id: 'end', kind: 'end' }], edges: chain('t', 'end') });
+    const book = new Book(libOf({ journeys: [journey], playbooks: [bye] }), acct('a', { name: 'Acme', featuresUsed: 1, adminSelfSufficient: true }));
+    expect(book.created(book.run(T0)).map((t) => t.title)).toEqual(['Kick off Acme']);
+    book.account = { ...book.account, fields: { ...book.account.fields, featuresUsed: 7 } };
+    const r = book.run(at(10));
+    expect(book.created(r).map((t) => t.title)).toEqual(['Onboarding done for Acme']);
+    expect(r.instances[0].occurrence).toBe(`life:onboarding:${T0}`);
+    expect(r.instances[0].path[0].detail).toBe('Stage Onboarding left');
+  });
+
   it('stays when the target entry criteria do not hold', () => {
     const book = new Book(libOf({ journeys: [journey] }), acct('a', { featuresUsed: 6, adminSelfSufficient: false }));
     book.run(T0);
