@@ -124,6 +124,8 @@ export interface LibraryServiceImpl extends LibraryService {
   refreshIfChanged(): Promise<boolean>;
   /** Files skipped by the first-start import, with why (empty after a normal start). */
   importProblems(): Problem[];
+  /** Published playbooks the engine refused to compile at the last reload (left out), with why. */
+  loadProblems(): Problem[];
   /** Stops polling the store for publishes made by other processes. */
   stop(): void;
 }
@@ -136,6 +138,7 @@ export async function createLibraryService(opts: { store: Store; clock: Clock; p
   let gen = 0;
   let stamp: string | null = null;
   let skipped: Problem[] = [];
+  let loadProblems: Problem[] = [];
 
   if ((await store.latestVersions()).length === 0 && !(await store.getMeta(IMPORTED_KEY))) {
     skipped = await importDrafts(store, clock, files);
@@ -143,9 +146,16 @@ export async function createLibraryService(opts: { store: Store; clock: Clock; p
 
   async function reload(): Promise<void> {
     const s = await store.getMeta(STAMP_KEY);
-    const next = await buildLibraryInput(store);
-    compiled = compileLibrary(next);
+    const built = await buildLibraryInput(store);
+    const { lib, input: next, dropped } = compileTolerant(built);
+    if (dropped.length) {
+      // Published versions were valid when published; a stricter engine may reject one later.
+      // Keep everything else running and say which playbooks were left out, and why.
+      console.warn(`[waymark] left out of the running library (fix and republish):\n${dropped.map((p) => `  ${p.file ?? ''} ${p.path} ${p.message}`).join('\n')}`);
+    }
+    compiled = lib;
     input = next;
+    loadProblems = dropped;
     stamp = s;
     gen++;
   }
@@ -180,6 +190,7 @@ export async function createLibraryService(opts: { store: Store; clock: Clock; p
     generation: () => gen,
     refreshIfChanged,
     importProblems: () => skipped,
+    loadProblems: () => loadProblems,
     stop() {
       if (timer) clearInterval(timer);
     },
@@ -232,6 +243,33 @@ async function importDrafts(store: Store, clock: Clock, files: DraftFiles): Prom
     console.warn(`[waymark] initial import skipped invalid definitions:\n${skipped.map((p) => `  ${p.file ?? ''} ${p.path} ${p.message}`).join('\n')}`);
   }
   return skipped;
+}
+
+/** The file names (ids) that problems point at. */
+function namedIds(problems: Problem[]): Set<string> {
+  return new Set(problems.map((p) => (p.file ?? '').replace(/^.*\//, '').replace(/\.json$/, '')).filter(Boolean));
+}
+
+/**
+ * Compiles; if the engine rejects published playbooks, leaves those out and compiles the rest.
+ * Journeys, scorecards and the dictionary are never dropped (playbooks depend on them): if
+ * they fail, the error stands.
+ */
+export function compileTolerant(input: LibraryInput): { lib: CompiledLibrary; input: LibraryInput; dropped: Problem[] } {
+  let cur = input;
+  const dropped: Problem[] = [];
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { lib: compileLibrary(cur), input: cur, dropped };
+    } catch (err) {
+      const ps = problemsOf(err).filter((p) => p.severity === 'error');
+      const named = namedIds(ps);
+      const playbooks = cur.playbooks.filter((p) => !named.has(p.def.id));
+      if (attempt >= 20 || playbooks.length === cur.playbooks.length) throw err;
+      dropped.push(...ps.filter((p) => cur.playbooks.some((x) => named.has(x.def.id) && (p.file ?? '').endsWith(`${x.def.id}.json`))));
+      cur = { ...cur, playbooks };
+    }
+  }
 }
 
 export function toInput(defs: Definition[]): LibraryInput {

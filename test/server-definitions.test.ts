@@ -9,7 +9,9 @@ import { startTestServer, type ApiClient, type TestServer } from './helpers/serv
 import { ManualClock } from '../server/clock.js';
 import { formatDefinition } from '../engine/format.js';
 import { unifiedDiff, diffLines } from '../server/definitions/diff.js';
-import { createLibraryService } from '../server/library.js';
+import { createLibraryService, compileTolerant, toInput } from '../server/library.js';
+import { parseDefinitionText } from '../engine/validate/index.js';
+import type { Definition, Playbook } from '../engine/schema/definitions.js';
 
 const DAY = 86_400_000;
 
@@ -358,5 +360,22 @@ describe('line diff', () => {
     expect(unifiedDiff('a\nb\nc\n', 'A\nb\nC\n', 'x', 'y')).toBe('--- x\n+++ y\n@@ -1,3 +1,3 @@\n-a\n+A\n b\n-c\n+C\n');
     expect(unifiedDiff(a, a, 'x', 'y')).toBe('');
     expect(unifiedDiff('', 'one\n', 'x', 'y')).toBe('--- x\n+++ y\n@@ -0,0 +1,1 @@\n+one\n');
+  });
+});
+
+describe('library compile', () => {
+  it('leaves out a published playbook the engine now refuses, and keeps the rest running', () => {
+    const dir = path.resolve(import.meta.dirname, '../playbooks');
+    const defs = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => parseDefinitionText(fs.readFileSync(path.join(dir, f), 'utf8'), f).definition as Definition);
+    const good = defs.find((d) => d.id === 'low-nps') as Playbook;
+    const bad: Playbook = { ...good, id: 'broken', edges: [...good.edges, { id: 'dangling', from: 'reply', to: 'nowhere' }] };
+    const { input, dropped } = compileTolerant(toInput([...defs, bad]));
+    expect(input.playbooks.map((p) => p.def.id)).not.toContain('broken');
+    expect(input.playbooks.map((p) => p.def.id)).toContain('low-nps');
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped.every((p) => p.file === 'broken.json')).toBe(true);
+    // A broken journey is not dropped silently: the error stands.
+    const lifecycle = defs.find((d) => d.id === 'lifecycle')!;
+    expect(() => compileTolerant(toInput([...defs.filter((d) => d.id !== 'lifecycle'), { ...lifecycle, initialStage: 'nope' } as Definition]))).toThrow();
   });
 });
