@@ -25,6 +25,12 @@ export interface E2eFigures {
   ingest_s: number;
   ingest_http_s: number;
   evaluate_s: number;
+  /** Of evaluate_s: time in the engine (evaluate) and in the store (claim, load, commit). */
+  evaluate_engine_s: number;
+  evaluate_store_s: number;
+  /** CPU seconds this process used while ingesting / evaluating (wall time inflates on a loaded machine). */
+  ingest_http_cpu_s: number;
+  evaluate_cpu_s: number;
   tasks_stored: number;
   event_to_task_samples: number;
   event_to_task_p50_ms: number;
@@ -35,6 +41,10 @@ export interface E2eFigures {
   queue_http_p50_ms: number;
   queue_http_p99_ms: number;
   peak_rss_mb: number;
+  /** 1-minute load average at the start and the end, and the CPU count, to read the timings against. */
+  load_start: number;
+  load_end: number;
+  cpus: number;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -43,6 +53,8 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 const secs = (t0: bigint) => Math.round(ms(t0) / 10) / 100;
+const cpuSecs = (c0: NodeJS.CpuUsage) => { const c = process.cpuUsage(c0); return Math.round((c.user + c.system) / 1e4) / 100; };
+const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function benchE2e(opts: { accounts: number; events: number; queueTasks: number; queueSamples: number }): Promise<E2eFigures> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bench-'));
@@ -72,16 +84,22 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
     const fields = loadLibrary(playbooksDir).fields.fields;
     const nowMs = Date.now();
     const accounts = generateAccounts(opts.accounts, fields, nowMs).map((a) => ({ id: a.id, ...a.fields }));
+    const loadStart = os.loadavg()[0];
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < accounts.length; i += 10_000) {
       const r = await post('/api/accounts/bulk', { accounts: accounts.slice(i, i + 10_000) });
       if (r.rejected?.length) throw new Error(`bulk rejected ${r.rejected.length}: ${JSON.stringify(r.rejected[0])}`);
     }
     const ingestHttp = secs(t0);
+    const ingestCpu = cpuSecs(cpu0);
     progress(`${accounts.length} accounts posted in ${ingestHttp} s; evaluating`);
     const t1 = process.hrtime.bigint();
+    const cpu1 = process.cpuUsage();
     while ((await worker.runOnce()) > 0) { /* until nothing is due */ }
     const evaluateS = secs(t1);
+    const evaluateCpu = cpuSecs(cpu1);
+    const split = worker.stats();
     const ingestS = secs(t0);
     const tasksStored = (await store.listTasks({}, { limit: 1, offset: 0 })).total;
     progress(`evaluated in ${evaluateS} s, ${tasksStored} tasks stored; measuring event -> task latency`);
@@ -129,6 +147,10 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
       ingest_s: ingestS,
       ingest_http_s: ingestHttp,
       evaluate_s: evaluateS,
+      evaluate_engine_s: round2(split.engineMs / 1000),
+      evaluate_store_s: round2(split.storeMs / 1000),
+      ingest_http_cpu_s: ingestCpu,
+      evaluate_cpu_s: evaluateCpu,
       tasks_stored: tasksStored,
       event_to_task_samples: latencies.length,
       event_to_task_p50_ms: pct(latencies, 50),
@@ -139,6 +161,9 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
       queue_http_p50_ms: pct(httpTimes, 50),
       queue_http_p99_ms: pct(httpTimes, 99),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      load_start: round2(loadStart),
+      load_end: round2(os.loadavg()[0]),
+      cpus: os.cpus().length,
     };
   } finally {
     await new Promise((r) => server.close(r));

@@ -32,7 +32,8 @@ export interface Worker {
   stop(): Promise<void>;
   /** Wakes a sleeping loop (ctx.kickWorker calls this for the in-process worker). */
   kick(): void;
-  stats(): { rounds: number; committed: number; failed: number; lostClaims: number };
+  /** Counts, and where round time went: engine (evaluate) and store (claim, load, commit), in ms. */
+  stats(): { rounds: number; committed: number; failed: number; lostClaims: number; engineMs: number; storeMs: number };
 }
 
 const MAX_BACKOFF_MS = 60 * 60_000;
@@ -95,7 +96,8 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
   const batch = opts.batch ?? 200;
   const pollMs = opts.pollMs ?? 1000;
   const log = opts.log ?? ((m: string) => console.log(`[worker ${workerId}] ${m}`));
-  const counters = { rounds: 0, committed: 0, failed: 0, lostClaims: 0 };
+  const counters = { rounds: 0, committed: 0, failed: 0, lostClaims: 0, engineMs: 0, storeMs: 0 };
+  const since = (t0: number) => performance.now() - t0;
 
   let running = false;
   let loop: Promise<void> | null = null;
@@ -123,15 +125,19 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
     const lib = ctx.library as { refreshIfChanged?: () => Promise<boolean> };
     if (lib.refreshIfChanged) await lib.refreshIfChanged();
     const now = ctx.clock.now().toISOString();
+    let t0 = performance.now();
     const claims = await ctx.store.claimDue(workerId, now, leaseMs, batch);
+    counters.storeMs += since(t0);
     if (!claims.length) return 0;
     if (opts.afterClaim) await opts.afterClaim(claims);
 
     // The whole batch is read with one query per table and committed in one store call
     // (one SQLite transaction); each account still commits or fails on its own.
     let bundles: Map<string, EvaluationBundle>;
+    t0 = performance.now();
     try {
       bundles = await ctx.store.loadForEvaluations(claims.map((c) => c.accountId));
+      counters.storeMs += since(t0);
     } catch (e) {
       for (const claim of claims) await fail(claim, e, now);
       return 0;
@@ -140,16 +146,20 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
     for (const claim of claims) {
       const bundle = bundles.get(claim.accountId);
       if (!bundle) { await fail(claim, new Error(`account "${claim.accountId}" does not exist`), now); continue; }
+      t0 = performance.now();
       try {
         items.push({ claim, commit: evaluateBundle(ctx, bundle, now) });
+        counters.engineMs += since(t0);
       } catch (e) {
         await fail(claim, e, now);
       }
     }
     if (!items.length) return 0;
     let results: EvaluationCommitResult[];
+    t0 = performance.now();
     try {
       results = await ctx.store.commitEvaluations(items, now);
+      counters.storeMs += since(t0);
     } catch (e) {
       for (const { claim } of items) await fail(claim, e, now);
       return 0;

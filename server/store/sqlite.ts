@@ -368,7 +368,8 @@ export class SqliteStore implements Store {
       return taskRow(e.task, `commit.effects createTask[${i}]`);
     });
     return () => {
-      const row = this.stmt('SELECT lease_token, data_rev, lease_rev, fields, tags, flags, tickets FROM accounts WHERE id = ?').get(accountId) as Row | undefined;
+      const row = this.stmt(`SELECT lease_token, data_rev, lease_rev, fields, tags, flags, tickets, name, owner, tier, segment, health_color, due_at
+        FROM accounts WHERE id = ?`).get(accountId) as Row | undefined;
       if (!row || row.lease_token !== claim.token) return false;
       if (row.data_rev !== row.lease_rev) {
         // The account was upserted after the claim: release it so the next claim sees the new data.
@@ -388,7 +389,12 @@ export class SqliteStore implements Store {
         VALUES (@id, @account_id, @playbook_id, @version, @status, @node_id, @started_at, @json)
         ON CONFLICT(id) DO UPDATE SET playbook_id = excluded.playbook_id, version = excluded.version, status = excluded.status,
           node_id = excluded.node_id, started_at = excluded.started_at, json = excluded.json`);
-      for (const inst of commit.instances) upsertInstance.run(instanceRow(inst));
+      // A run the evaluation handed back unchanged is not rewritten (nor its three indexes).
+      const storedInstance = this.stmt('SELECT json FROM instances WHERE id = ?').pluck();
+      for (const inst of commit.instances) {
+        const r = instanceRow(inst);
+        if (storedInstance.get(r.id) !== r.json) upsertInstance.run(r);
+      }
 
       // effects, in order
       let t = 0;
@@ -431,12 +437,18 @@ export class SqliteStore implements Store {
         }
       }
 
-      // journey positions, as filterable rows
-      this.stmt('DELETE FROM account_stage WHERE account_id = ?').run(accountId);
-      const stage = this.stmt('INSERT INTO account_stage (account_id, journey_id, stage, entered_at) VALUES (?, ?, ?, ?)');
+      // journey positions, as filterable rows: only the ones that moved are rewritten
+      const before = new Map((this.stmt('SELECT journey_id, stage, entered_at FROM account_stage WHERE account_id = ?').all(accountId) as Row[])
+        .map((r) => [r.journey_id as string, r]));
+      const putStage = this.stmt(`INSERT INTO account_stage (account_id, journey_id, stage, entered_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(account_id, journey_id) DO UPDATE SET stage = excluded.stage, entered_at = excluded.entered_at`);
       for (const [journeyId, pos] of Object.entries(commit.state?.journeys ?? {})) {
-        stage.run(accountId, journeyId, pos.stage, pos.enteredAt);
+        const old = before.get(journeyId);
+        before.delete(journeyId);
+        if (!old || old.stage !== pos.stage || old.entered_at !== pos.enteredAt) putStage.run(accountId, journeyId, pos.stage, pos.enteredAt);
       }
+      const dropStage = this.stmt('DELETE FROM account_stage WHERE account_id = ? AND journey_id = ?');
+      for (const journeyId of before.keys()) dropStage.run(accountId, journeyId);
 
       // events
       const processed = this.stmt('UPDATE events SET processed_at = ? WHERE id = ? AND account_id = ? AND processed_at IS NULL');
@@ -444,16 +456,19 @@ export class SqliteStore implements Store {
       const pending = this.stmt('SELECT 1 FROM events WHERE account_id = ? AND processed_at IS NULL LIMIT 1').get(accountId);
 
       const health = commit.state?.health ?? null;
-      this.stmt(`UPDATE accounts SET name = @name, owner = @owner, tier = @tier, segment = @segment,
-          fields = @fields, tags = @tags, flags = @flags, tickets = @tickets, state = @state,
-          health_color = @health_color, health_score = @health_score, due_at = @due_at,
-          updated_at = CASE WHEN @changed THEN @now ELSE updated_at END,
-          lease_owner = NULL, lease_token = NULL, lease_until = NULL, lease_rev = NULL, fail_attempts = 0
-        WHERE id = @id`).run({
-        id: accountId, ...accountColumns(a.fields ?? {}), fields, tags, flags, tickets, state: JSON.stringify(commit.state),
-        health_color: health?.color ?? null, health_score: health?.score ?? null,
-        due_at: pending ? at : nextWakeAt, changed: changed ? 1 : 0, now: at,
-      });
+      // Indexed columns are set only when they change, so a commit does not rewrite the
+      // name/owner/tier/segment/health/due indexes of an account whose values stayed put.
+      const cols = accountColumns(a.fields ?? {});
+      const next: Row = { name: cols.name, owner: cols.owner, tier: cols.tier, segment: cols.segment, health_color: health?.color ?? null, due_at: pending ? at : nextWakeAt };
+      const sets = ['fields = ?', 'tags = ?', 'flags = ?', 'tickets = ?', 'state = ?', 'health_score = ?'];
+      const args: unknown[] = [fields, tags, flags, tickets, JSON.stringify(commit.state), health?.score ?? null];
+      for (const col of ['name', 'owner', 'tier', 'segment', 'health_color', 'due_at']) {
+        if (next[col] !== (row[col] ?? null)) { sets.push(`${col} = ?`); args.push(next[col]); }
+      }
+      if (changed) { sets.push('updated_at = ?'); args.push(at); }
+      args.push(accountId);
+      this.stmt(`UPDATE accounts SET ${sets.join(', ')},
+          lease_owner = NULL, lease_token = NULL, lease_until = NULL, lease_rev = NULL, fail_attempts = 0 WHERE id = ?`).run(...args);
       return true;
     };
   }
