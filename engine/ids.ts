@@ -5,13 +5,8 @@
  * Pure and browser-safe: no crypto, no randomness.
  */
 
-/** FNV-1a over UTF-16 code units with a murmur3 finaliser, from a given offset basis. */
-function hash32(text: string, basis: number): number {
-  let h = basis >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+/** murmur3's 32-bit finaliser: spreads FNV's weak low bits. */
+function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -20,11 +15,19 @@ function hash32(text: string, basis: number): number {
   return h >>> 0;
 }
 
-/** A stable 64-bit hash as 14 base-36 characters (two independent 32-bit halves). */
+/**
+ * A stable 64-bit hash as 14 base-36 characters: two independent 32-bit FNV-1a halves (different
+ * offset bases) over the UTF-16 code units, each finalised with fmix, computed in one pass.
+ */
 export function stableHash(text: string): string {
-  const a = hash32(text, 0x811c9dc5).toString(36).padStart(7, '0');
-  const b = hash32(text, 0x9e3779b9).toString(36).padStart(7, '0');
-  return a + b;
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return fmix(a).toString(36).padStart(7, '0') + fmix(b).toString(36).padStart(7, '0');
 }
 
 /** The idempotency key of a playbook task: playbook:version:node:account:occurrence. */

@@ -61,3 +61,14 @@ describe('engine barrel', () => {
     expect(engine.TRIGGER_NODE_ID).toBe('trigger');
   });
 });
+
+describe('engine time text', () => {
+  it('isoDate writes exactly what Date#toISOString writes', async () => {
+    const { isoDate } = await import('../engine/runtime/context.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(fc.property(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), (ms) => {
+      expect(isoDate(ms)).toBe(new Date(ms).toISOString());
+    }), { numRuns: 20_000 });
+    for (const ms of [0, -1, 951_782_400_000, 4_107_542_399_999, Date.UTC(2024, 1, 29, 23, 59, 59, 999)]) expect(isoDate(ms)).toBe(new Date(ms).toISOString());
+  });
+});

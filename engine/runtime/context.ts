@@ -258,12 +258,41 @@ export function timeMs(iso: string): number {
   return parseDateMs(iso) ?? Date.parse(iso);
 }
 
+const pad2 = (n: number) => (n < 10 ? '0' + n : '' + n);
+const pad3 = (n: number) => (n < 10 ? '00' + n : n < 100 ? '0' + n : '' + n);
+
+/** Same text as new Date(ms).toISOString() for years 0-9999, without a Date (civil-from-days). */
+function formatIso(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  let rest = ms - days * DAY_MS;
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const sec = Math.floor(rest / 1000);
+  const milli = rest - sec * 1000;
+  const y = year < 1000 ? ('000' + year).slice(-4) : '' + year;
+  return `${y}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(sec)}.${pad3(milli)}Z`;
+}
+
 // Many accounts share the same wake times (next midnight, schedule slots): remember the last one.
 let lastIsoMs = NaN;
 let lastIso = '';
+/** An engine time as ISO-8601 UTC text. */
 export function isoDate(ms: number): string {
   if (ms !== lastIsoMs) {
-    lastIso = new Date(ms).toISOString();
+    if (!Number.isFinite(ms)) throw new RangeError(`Invalid time value: ${ms}`);
+    lastIso = Number.isInteger(ms) ? formatIso(ms) : new Date(ms).toISOString();
     lastIsoMs = ms;
   }
   return lastIso;
