@@ -119,6 +119,16 @@ describe('SqliteStore on a file', () => {
     expect(claim).not.toMatch(/TEMP B-TREE/);
   });
 
+  it("the worker's batch load looks each account up by index, never scanning a table", async () => {
+    const store = await openFile();
+    const plans = store.explainBatchLoad();
+    expect(Object.keys(plans).sort()).toEqual(['accounts', 'instances', 'openTasks', 'pendingEvents', 'tasksById']);
+    for (const [table, plan] of Object.entries(plans)) {
+      expect(plan.join('\n'), table).toMatch(/SEARCH (accounts|instances|tasks|events) USING (INDEX|COVERING INDEX|PRIMARY KEY)/);
+      expect(plan.join('\n'), table).not.toMatch(/SCAN (accounts|instances|tasks|events)\b/);
+    }
+  });
+
   it('bulk upsert of 20,000 accounts goes through in one call', async () => {
     const store = await openFile();
     const items = Array.from({ length: 20_000 }, (_, i) => ({ id: `bulk-${i}`, fields: { name: `Account ${i}`, owner: `u-${i % 8}`, tier: `tier-${1 + (i % 3)}`, mrr: i } }));

@@ -32,6 +32,16 @@ const CLAIM_SQL = `SELECT id, fail_attempts FROM accounts
   WHERE due_at IS NOT NULL AND due_at <= @now AND incident_at IS NULL AND (lease_until IS NULL OR lease_until <= @now)
   ORDER BY due_at, id LIMIT @limit`;
 
+/** loadForEvaluations: one query per table for a whole batch of account ids (a JSON list). */
+const IN_IDS = 'IN (SELECT value FROM json_each(?))';
+const BATCH_LOAD_SQL = {
+  accounts: `SELECT * FROM accounts WHERE id ${IN_IDS}`,
+  instances: `SELECT account_id, json FROM instances WHERE account_id ${IN_IDS} AND status = 'active' ORDER BY started_at, id`,
+  openTasks: `SELECT account_id, json FROM tasks WHERE account_id ${IN_IDS} AND status = 'open' ORDER BY created_at, id`,
+  tasksById: `SELECT account_id, json FROM tasks WHERE id ${IN_IDS} ORDER BY created_at, id`,
+  pendingEvents: `SELECT * FROM events WHERE account_id ${IN_IDS} AND processed_at IS NULL ORDER BY occurred_at, id`,
+} as const;
+
 const GROUP_COLUMNS = {
   type: 'type', owner: 'owner', status: 'status', priority: 'priority', createdDay: 'created_day', createdWeek: 'created_week',
 } as const;
@@ -69,6 +79,13 @@ export class SqliteStore implements Store {
   /** The query plan claimDue uses. */
   explainClaimDue(): string[] {
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`).all({ now: new Date(0).toISOString(), limit: 10 }) as Row[]).map((r) => String(r.detail));
+  }
+
+  /** The query plans of the batch load, per table (tests check each is an index lookup per id, never a table scan). */
+  explainBatchLoad(): Record<keyof typeof BATCH_LOAD_SQL, string[]> {
+    const out = {} as Record<keyof typeof BATCH_LOAD_SQL, string[]>;
+    for (const [k, sql] of Object.entries(BATCH_LOAD_SQL)) out[k as keyof typeof BATCH_LOAD_SQL] = this.explain(sql, ['["a"]']);
+    return out;
   }
 
   async init(): Promise<void> {
@@ -291,16 +308,15 @@ export class SqliteStore implements Store {
   async loadForEvaluations(accountIds: string[]): Promise<Map<string, EvaluationBundle>> {
     if (!Array.isArray(accountIds)) throw new Error('accountIds: expected a list');
     const ids = JSON.stringify(accountIds.map((x, i) => filterString(x, `accountIds[${i}]`)));
-    const IN = 'IN (SELECT value FROM json_each(?))';
     return this.db.transaction(() => {
       const out = new Map<string, { rec: AccountRecord; instances: Instance[]; tasks: Map<string, Task>; pendingEvents: AccountEvent[] }>();
-      for (const r of this.stmt(`SELECT * FROM accounts WHERE id ${IN}`).all(ids) as Row[]) {
+      for (const r of this.stmt(BATCH_LOAD_SQL.accounts).all(ids) as Row[]) {
         out.set(r.id, { rec: this.toRecord(r), instances: [], tasks: new Map(), pendingEvents: [] });
       }
-      for (const r of this.stmt(`SELECT account_id, json FROM instances WHERE account_id ${IN} AND status = 'active' ORDER BY started_at, id`).all(ids) as Row[]) {
+      for (const r of this.stmt(BATCH_LOAD_SQL.instances).all(ids) as Row[]) {
         out.get(r.account_id)?.instances.push(JSON.parse(r.json));
       }
-      for (const r of this.stmt(`SELECT account_id, json FROM tasks WHERE account_id ${IN} AND status = 'open' ORDER BY created_at, id`).all(ids) as Row[]) {
+      for (const r of this.stmt(BATCH_LOAD_SQL.openTasks).all(ids) as Row[]) {
         const t = JSON.parse(r.json) as Task;
         out.get(r.account_id)?.tasks.set(t.id, t);
       }
@@ -310,12 +326,12 @@ export class SqliteStore implements Store {
         for (const inst of b.instances) for (const t of Object.values(inst.tasks ?? {})) if (!b.tasks.has(t)) missing.push(t);
       }
       if (missing.length) {
-        for (const r of this.stmt(`SELECT account_id, json FROM tasks WHERE id ${IN} ORDER BY created_at, id`).all(JSON.stringify(missing)) as Row[]) {
+        for (const r of this.stmt(BATCH_LOAD_SQL.tasksById).all(JSON.stringify(missing)) as Row[]) {
           const t = JSON.parse(r.json) as Task;
           out.get(r.account_id)?.tasks.set(t.id, t);
         }
       }
-      for (const r of this.stmt(`SELECT * FROM events WHERE account_id ${IN} AND processed_at IS NULL ORDER BY occurred_at, id`).all(ids) as Row[]) {
+      for (const r of this.stmt(BATCH_LOAD_SQL.pendingEvents).all(ids) as Row[]) {
         out.get(r.account_id)?.pendingEvents.push(toEvent(r));
       }
       const bundles = new Map<string, EvaluationBundle>();
