@@ -6,11 +6,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileLibrary } from '../engine/runtime/index.js';
 import type { Account, AccountEvent, Effect } from '../engine/types.js';
 import { loadSampleLibrary } from './golden/library.js';
 import { Book } from './golden/harness.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const GOLDEN = join(import.meta.dirname, 'golden', 'sample-library.golden.json');
 const START = '2026-11-22T00:00:00.000Z';

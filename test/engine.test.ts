@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as engine from '../engine/index.js';
 import { instanceId, migrateInstances, taskId, timelineId } from '../engine/runtime/index.js';
 import { stableHash } from '../engine/ids.js';
 import type { Instance } from '../engine/types.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe('ids', () => {
   it('are pure functions of their keys', () => {

@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { computeHealth } from '../engine/runtime/index.js';
 import { measureColor } from '../engine/health/compute.js';
 import type { Scorecard } from '../engine/schema/definitions.js';
 import { Book, T0, acct, at, libOf } from './golden/harness.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const card: Scorecard = {
   kind: 'scorecard', id: 'health', name: 'Health',

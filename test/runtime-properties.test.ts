@@ -1,13 +1,16 @@
 /**
  * Properties of the engine over the sample library and random accounts, events and clocks.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { compileLibrary, evaluate, migrateInstances } from '../engine/runtime/index.js';
 import type { AccountEvent, Instance } from '../engine/types.js';
 import type { Playbook } from '../engine/schema/definitions.js';
 import { loadSampleLibrary } from './golden/library.js';
 import { Book, DAY, T0, acct, at, chain, event, libOf, playbook, taskNode } from './golden/harness.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const sample = compileLibrary(loadSampleLibrary());
 const RUNS = 40;

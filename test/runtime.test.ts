@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DefinitionError, compileLibrary, evaluate, taskId } from '../engine/runtime/index.js';
 import type { Journey, Playbook } from '../engine/schema/definitions.js';
 import { Book, FIELDS, T0, acct, at, chain, event, libOf, playbook, taskNode } from './golden/harness.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const renewal = (extra: Partial<Playbook> = {}) =>
   playbook({

@@ -4,12 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileLibrary } from '../engine/runtime/index.js';
 import { simulate } from '../engine/simulate/index.js';
 import type { Account, AccountEvent, Task } from '../engine/types.js';
 import { loadSampleLibrary } from './golden/library.js';
 import { Book, T0, at, event } from './golden/harness.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const input = loadSampleLibrary();
 const lib = compileLibrary(input);

@@ -3,12 +3,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileLibrary } from '../engine/runtime/index.js';
 import { formatReport, isoWeek, simulate } from '../engine/simulate/index.js';
 import type { Account, AccountEvent } from '../engine/types.js';
 import { loadSampleLibrary } from './golden/library.js';
 import { acct, chain, event, libOf, playbook, taskNode } from './golden/harness.js';
+
+// Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -120,14 +123,14 @@ describe('npm run simulate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Simulation 2026-11-22 -> 2026-12-22 (30 days, every 24h): 1 accounts');
     expect(r.stdout).toContain('Reply to NPS detractor at Globex (score 3)');
-  }, 60_000);
+  }, 120_000);
 
   it('reads CSV and prints JSON', async () => {
     const r = await cli('--accounts', join(import.meta.dirname, 'fixtures/accounts/sample-book.csv'), '--days', '10', '--start', '2026-11-22T00:00:00.000Z', '--json');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.accounts.map((a: { accountId: string }) => a.accountId)).toEqual(['acme', 'globex', 'initech', 'umbrella']);
-  }, 60_000);
+  }, 120_000);
 
   it('refuses invalid definitions and bad arguments', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'wm-sim-'));
@@ -140,5 +143,5 @@ describe('npm run simulate', () => {
     const usage = await cli('--days', '5');
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/--accounts is required/);
-  }, 60_000);
+  }, 120_000);
 });
