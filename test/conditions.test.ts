@@ -307,6 +307,20 @@ describe('buildConditionData', () => {
     expect(JSON.parse(JSON.stringify(shaped))).toEqual({ tier: 'tier-2', tags: [], flags: {}, health: null, journey: {} });
   });
 
+  it('with field names, still carries fields outside the dictionary and keeps roots first', () => {
+    const names = ['tier', 'tags', 'toString', 'mrr'];
+    const d = buildConditionData({ fields: { tier: 'tier-1', extra: 5, tags: 'x', mrr: 0 }, tags: ['a'], flags: {}, fieldNames: names });
+    expect(compileRule({ var: 'extra' })(d, 0)).toBe(5);
+    expect(compileRule({ var: 'mrr' })(d, 0)).toBe(0);
+    expect(compileRule({ var: ['toString', 'none'] })(d, 0)).toBe('none');
+    expect(d.tags).toEqual(['a']);
+    // A source object with a prototype of its own is copied by own properties only.
+    const inherited = Object.assign(Object.create({ tier: 'inherited' }), { mrr: 3 });
+    const e = buildConditionData({ fields: inherited, tags: [], flags: {}, fieldNames: names });
+    expect(compileRule({ var: ['tier', 'none'] })(e, 0)).toBe('none');
+    expect(compileRule({ var: 'mrr' })(e, 0)).toBe(3);
+  });
+
   it('does not let a field shadow tags, flags, health or journey', () => {
     const d = buildConditionData({ fields: { tags: 'x', health: 5 }, tags: ['a'], flags: {} });
     expect(d.tags).toEqual(['a']);

@@ -9,6 +9,7 @@ import { BOOLEAN_OPERATORS } from './operators.js';
 import * as R from './runtime.js';
 import type { CompiledRule } from './compile.js';
 import { PLAIN_DATA } from './data.js';
+import { maybeInherited } from './platform.js';
 
 type Kind = 'bool' | 'num' | 'str' | 'any';
 interface Code {
@@ -253,20 +254,6 @@ class Generator {
 
 const HELPERS = ['lt3', 'le3', 'inOp', 'cat', 'substr', 'times', 'minus', 'merge', 'missing', 'missingSome', 'daysSinceOp', 'daysUntilOp', 'mapOp', 'filterOp', 'reduceOp', 'allOp', 'noneOp', 'someOp'] as const;
 
-/**
- * Names some built-in prototype has (toString, length, map, getTime...). For these the
- * generated read always checks own-ness. For any other name, an object whose prototype is
- * Object.prototype cannot inherit it, so such objects (all condition data) take a direct read.
- */
-const BUILTIN_PROTOTYPES: object[] = [
-  Object.prototype, Function.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype,
-  Symbol.prototype, Date.prototype, RegExp.prototype, Map.prototype, Set.prototype, WeakMap.prototype,
-  Promise.prototype, Error.prototype, BigInt.prototype, ArrayBuffer.prototype, Object.getPrototypeOf(Uint8Array.prototype),
-];
-function maybeInherited(key: string): boolean {
-  return BUILTIN_PROTOTYPES.some((p) => key in p);
-}
-
 function isPrimitive(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
 }
@@ -301,11 +288,4 @@ export function compileWithCodegen(node: Node): CompiledRule {
   return factory(R, consts, PLAIN_DATA);
 }
 
-/** False where a Content-Security-Policy forbids building code at run time. */
-export function codegenAvailable(): boolean {
-  try {
-    return new Function('return 1')() === 1;
-  } catch {
-    return false;
-  }
-}
+export { codegenAvailable } from './platform.js';

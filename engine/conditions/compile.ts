@@ -23,8 +23,6 @@ export interface CompileOptions {
   scope?: VarScope;
 }
 
-let canGenerate: boolean | undefined;
-
 export function compileRule(rule: unknown, options: CompileOptions = {}): CompiledRule {
   const parsed = parseRule(rule);
   if (parsed.problems.length) throw new RuleError(parsed.problems);
@@ -34,8 +32,7 @@ export function compileRule(rule: unknown, options: CompileOptions = {}): Compil
   }
   let mode = options.mode ?? 'auto';
   if (mode === 'auto') {
-    canGenerate ??= codegenAvailable();
-    mode = canGenerate ? 'codegen' : 'closure';
+    mode = codegenAvailable() ? 'codegen' : 'closure';
   }
   return mode === 'codegen' ? compileWithCodegen(parsed.node) : compileWithClosures(parsed.node);
 }
