@@ -368,6 +368,45 @@ describe('journeys', () => {
     expect(r.instances[0].path[0].detail).toBe('Stage Onboarding left');
   });
 
+  it('passes through stages in one evaluation: only the final stage runs onEntry and fires entered', () => {
+    const on = (stage: string, when: 'entered' | 'left') =>
+      playbook({ id: `${stage}-${when}`, trigger: { type: 'stage', journey: 'life', stage, on: when }, nodes: [taskNode('t', `${stage} ${when}`, { type: 'lifecycle' }), { id: 'end', kind: 'end' }], edges: chain('t', 'end') });
+    const pbs = ['onboarding', 'adoption', 'renewal'].flatMap((s) => [on(s, 'entered'), on(s, 'left')]);
+    // a mature account imported with its data: onboarding and adoption are passed through
+    const book = new Book(libOf({ journeys: [journey], playbooks: pbs }), acct('a', { name: 'Acme', featuresUsed: 6, adminSelfSufficient: true, renewalDate: at(60) }));
+    const r = book.run(T0);
+    expect(book.created(r).map((t) => t.title)).toEqual(['renewal entered']);
+    expect(r.instances.map((i) => i.occurrence)).toEqual([`life:renewal:${T0}`]);
+    const history = book.state!.journeys.life.history;
+    expect(history.map((c) => `${c.from}->${c.to}`)).toEqual(['null->onboarding', 'onboarding->adoption', 'adoption->renewal']);
+    expect(history.map((c) => c.at)).toEqual([T0, T0, T0]);
+    expect(history[0].reasonText).toBe('passed through: Started the journey at Onboarding');
+    expect(history[1].reasonText).toMatch(/^passed through: /);
+    expect(history[1].reason).toMatchObject({ nodeId: 'to-adoption', values: { featuresUsed: 6, adminSelfSufficient: true } });
+    expect(history[2].reasonText).not.toMatch(/passed through/);
+    // effects carry the same marks, and the timeline says it plainly
+    const changes = r.effects.flatMap((e) => (e.kind === 'stageChanged' ? [e.change.reasonText] : []));
+    expect(changes).toEqual(history.map((c) => c.reasonText));
+    const stageTexts = r.effects.flatMap((e) => (e.kind === 'timeline' && e.entry.kind === 'stage' ? [e.entry.text] : []));
+    expect(stageTexts[0]).toBe('Lifecycle: passed through Onboarding (journey start): Started the journey at Onboarding');
+    expect(stageTexts[1]).toMatch(/^Lifecycle: passed through Adoption \(from Onboarding\): /);
+    expect(stageTexts[2]).toMatch(/^Lifecycle: Adoption -> Renewal: /);
+  });
+
+  it('fires left only for the stage the evaluation started in when it passes through others', () => {
+    const on = (stage: string, when: 'entered' | 'left') =>
+      playbook({ id: `${stage}-${when}`, trigger: { type: 'stage', journey: 'life', stage, on: when }, nodes: [taskNode('t', `${stage} ${when}`, { type: 'lifecycle' }), { id: 'end', kind: 'end' }], edges: chain('t', 'end') });
+    const pbs = ['onboarding', 'adoption', 'renewal'].flatMap((s) => [on(s, 'entered'), on(s, 'left')]);
+    const book = new Book(libOf({ journeys: [journey], playbooks: pbs }), acct('a', { name: 'Acme', featuresUsed: 1, adminSelfSufficient: true, renewalDate: at(60) }));
+    // a new account stays in onboarding: its onEntry kickoff and entered trigger run
+    expect(book.created(book.run(T0)).map((t) => t.title).sort()).toEqual(['Kick off Acme', 'onboarding entered']);
+    book.account = { ...book.account, fields: { ...book.account.fields, featuresUsed: 8 } };
+    const r = book.run(at(3));
+    expect(book.created(r).map((t) => t.title).sort()).toEqual(['onboarding left', 'renewal entered']);
+    expect(r.instances.map((i) => i.occurrence).sort()).toEqual([`life:onboarding:${T0}`, `life:renewal:${at(3)}`]);
+    expect(book.state!.journeys.life.history.slice(1).map((c) => c.reasonText.startsWith('passed through: '))).toEqual([true, false]);
+  });
+
   it('stays when the target entry criteria do not hold', () => {
     const book = new Book(libOf({ journeys: [journey] }), acct('a', { featuresUsed: 6, adminSelfSufficient: false }));
     book.run(T0);

@@ -241,10 +241,12 @@ export class EvalContext {
 
   // ----- effects -----
 
-  timeline(kind: TimelineEntry['kind'], subtype: string, text: string, idParts: (string | number)[], data?: Record<string, unknown>): void {
+  /** Adds a timeline entry; returns it (a fresh object the caller may still amend). */
+  timeline(kind: TimelineEntry['kind'], subtype: string, text: string, idParts: (string | number)[], data?: Record<string, unknown>): TimelineEntry {
     const entry: TimelineEntry = { id: timelineId(this.accountId, kind, subtype, ...idParts), accountId: this.accountId, at: this.now, kind, subtype, text };
     if (data) entry.data = data;
     this.effects.push({ kind: 'timeline', entry });
+    return entry;
   }
 
   /** The account-level state after this evaluation. */

@@ -2,11 +2,20 @@
  * Journeys: an account with no position enters the initial stage; then, from its stage, it
  * follows the first transition (file order) whose `when`, source exit criteria and target
  * entry criteria hold - chaining moves, never revisiting a stage in one evaluation. Each move
- * is a stageChanged effect with its reason, runs the stage's onEntry actions and queues the
- * stage entered/left triggers.
+ * is a stageChanged effect with its reason and a stage history entry.
+ *
+ * Pass-through rule: when one evaluation moves an account through several stages (typically
+ * the first evaluation of an established account imported with mature data), only the stage
+ * it ends up in runs its onEntry actions and fires "stage entered" triggers, and only the
+ * stage it started the evaluation in fires "stage left". The stages in between are still
+ * recorded (history, stageChanged effect, timeline) with their times and reasons, but their
+ * reasonText starts with "passed through: " and they run nothing - so a mature account gets
+ * no onboarding kickoff, yet analytics still count every stage it passed. If the final
+ * stage's onEntry actions move the account on (an update action), that move is a new journey
+ * leg: the final stage fires "left" and the next leg's final stage is entered in turn.
  */
 import type { AccountUpdate } from '../schema/definitions.js';
-import type { Reason, StageChange } from '../types.js';
+import type { Reason, StageChange, TimelineEntry } from '../types.js';
 import type { CompiledJourney } from './compile.js';
 import { EvalContext, MAX_NODE_VISITS } from './context.js';
 import { holds, type PreparedRule } from './rules.js';
@@ -27,8 +36,25 @@ function stageName(j: CompiledJourney, id: string): string {
   return j.stages.get(id)?.def.name ?? id;
 }
 
-/** Moves the account to a stage of a journey (no criteria checked: the caller decided). */
-export function moveToStage(ctx: EvalContext, j: CompiledJourney, to: string, cause: MoveCause, visited: Set<string>): void {
+/** Marks a recorded stage change as passed through (fresh objects of this evaluation). */
+export const PASSED_THROUGH = 'passed through: ';
+
+/** The moves of one journey leg so far (see settleLeg). */
+interface Leg {
+  moves: { change: StageChange; entry: TimelineEntry | null; stage: string; name: string }[];
+}
+
+function stageText(j: CompiledJourney, change: StageChange): string {
+  return change.from === null
+    ? `Entered ${j.def.name} at ${stageName(j, change.to)}: ${change.reasonText}`
+    : `${j.def.name}: ${stageName(j, change.from)} -> ${stageName(j, change.to)}: ${change.reasonText}`;
+}
+
+/**
+ * Records a move of the account to a stage of a journey (no criteria checked: the caller
+ * decided). Entering and leaving are settled at the end of the leg (settleLeg).
+ */
+function recordMove(ctx: EvalContext, j: CompiledJourney, to: string, cause: MoveCause, visited: Set<string>, leg: Leg): void {
   const prev = ctx.journeys[j.id];
   const from = prev ? prev.stage : null;
   if (from === to) return;
@@ -42,15 +68,35 @@ export function moveToStage(ctx: EvalContext, j: CompiledJourney, to: string, ca
   const change: StageChange = { journeyId: j.id, from, to, at: ctx.now, reasonText: cause.reasonText, reason };
   ctx.setJourney(j.id, { stage: to, enteredAt: ctx.now, history: prev ? [...prev.history, change] : [change] });
   ctx.effects.push({ kind: 'stageChanged', accountId: ctx.accountId, change });
-  ctx.timeline(
-    'stage', 'changed',
-    from === null ? `Entered ${j.def.name} at ${stageName(j, to)}: ${cause.reasonText}` : `${j.def.name}: ${stageName(j, from)} -> ${stageName(j, to)}: ${cause.reasonText}`,
-    [j.id, to, ctx.now],
-    { journeyId: j.id, from, to },
-  );
-  if (prev) ctx.pendingStage.push({ journeyId: j.id, stageId: prev.stage, on: 'left', occurrence: `${j.id}:${prev.stage}:${prev.enteredAt}` });
+  const entry = ctx.timeline('stage', 'changed', stageText(j, change), [j.id, to, ctx.now], { journeyId: j.id, from, to });
+  leg.moves.push({ change, entry, stage: to, name: stageName(j, to) });
+}
+
+/**
+ * Moves the account along one leg - to `first` if given (an initial entry, a stage set by an
+ * action), then along transitions - and settles it: the stages passed through are marked, the
+ * stage the leg started from fires "left", the stage it ends in fires "entered" and runs its
+ * onEntry actions. Moves nothing (and allocates nothing) when no transition holds.
+ */
+function travel(ctx: EvalContext, j: CompiledJourney, visited: Set<string>, first: { to: string; cause: MoveCause } | null): void {
+  const start = ctx.journeys[j.id];
+  const leg: Leg = { moves: [] };
+  if (first) recordMove(ctx, j, first.to, first.cause, visited, leg);
+  follow(ctx, j, visited, leg);
+  const n = leg.moves.length;
+  if (n === 0) return;
+  for (let i = 0; i < n - 1; i++) {
+    const m = leg.moves[i];
+    const c = m.change;
+    if (m.entry) m.entry.text = `${j.def.name}: passed through ${m.name} (${c.from === null ? 'journey start' : `from ${stageName(j, c.from)}`}): ${c.reasonText}`;
+    c.reasonText = PASSED_THROUGH + c.reasonText;
+  }
+  const to = leg.moves[n - 1].stage;
+  if (start) ctx.pendingStage.push({ journeyId: j.id, stageId: start.stage, on: 'left', occurrence: `${j.id}:${start.stage}:${start.enteredAt}` });
   ctx.pendingStage.push({ journeyId: j.id, stageId: to, on: 'entered', occurrence: `${j.id}:${to}:${ctx.now}` });
   runOnEntry(ctx, j, to, visited);
+  // Tags or flags set on entry may open a transition: that is a new leg from this stage.
+  if (ctx.journeys[j.id]?.stage === to && j.stages.get(to)?.onEntry.some((a) => a.kind === 'update')) travel(ctx, j, visited, null);
 }
 
 function runOnEntry(ctx: EvalContext, j: CompiledJourney, stageId: string, visited: Set<string>): void {
@@ -84,7 +130,7 @@ function check(ctx: EvalContext, rule: PreparedRule | null): boolean {
 }
 
 /** Follows transitions from the current stage until none holds. */
-export function advanceJourney(ctx: EvalContext, j: CompiledJourney, visited: Set<string>): void {
+function follow(ctx: EvalContext, j: CompiledJourney, visited: Set<string>, leg: Leg): void {
   for (;;) {
     const pos = ctx.journeys[j.id];
     if (!pos) return;
@@ -112,12 +158,12 @@ export function advanceJourney(ctx: EvalContext, j: CompiledJourney, visited: Se
       }
       if (target.entry && !said.has(target.entry.text)) parts.push(`entry criteria of ${target.def.name} met (${target.entry.text})`);
       const rules = [t.when?.rule, source?.exit?.rule, target.entry?.rule].filter((r) => r !== undefined);
-      moveToStage(ctx, j, t.def.to, {
+      recordMove(ctx, j, t.def.to, {
         source: 'journey', definitionId: j.id, version: j.version, nodeId: t.def.id,
         trigger: `transition ${t.def.from} -> ${t.def.to}`,
         condition: rules.length === 0 ? undefined : rules.length === 1 ? rules[0] : { and: rules },
         values, reasonText: parts.length ? parts.join('; ') : `Moved on from ${source?.def.name ?? pos.stage}`,
-      }, visited);
+      }, visited, leg);
       moved = true;
       break;
     }
@@ -129,14 +175,14 @@ export function advanceJourney(ctx: EvalContext, j: CompiledJourney, visited: Se
 export function runJourneys(ctx: EvalContext): void {
   for (const j of ctx.lib.journeys) {
     const visited = new Set<string>();
-    if (!ctx.journeys[j.id]) {
-      const first = j.def.initialStage;
-      moveToStage(ctx, j, first, {
+    const first = ctx.journeys[j.id] ? null : j.def.initialStage;
+    travel(ctx, j, visited, first === null ? null : {
+      to: first,
+      cause: {
         source: 'journey', definitionId: j.id, version: j.version, nodeId: first, trigger: 'journey started',
         values: {}, reasonText: `Started the journey at ${stageName(j, first)}`,
-      }, visited);
-    }
-    advanceJourney(ctx, j, visited);
+      },
+    });
   }
 }
 
@@ -166,8 +212,7 @@ export function applyUpdate(ctx: EvalContext, u: AccountUpdate, cause: MoveCause
     if (j && j.stages.has(u.stage.stage)) {
       const seen = visited ?? new Set<string>();
       if (ctx.journeys[j.id]?.stage !== u.stage.stage && !seen.has(u.stage.stage)) {
-        moveToStage(ctx, j, u.stage.stage, cause, seen);
-        advanceJourney(ctx, j, seen);
+        travel(ctx, j, seen, { to: u.stage.stage, cause });
       }
       done.push(`stage set to ${stageName(j, u.stage.stage)}`);
     } else done.push(`stage ${u.stage.journey}/${u.stage.stage} not found: unchanged`);
