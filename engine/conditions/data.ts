@@ -54,8 +54,11 @@ function isPlainGraph(value: unknown, depth: number, budget: { left: number }): 
     return true;
   }
   if (proto !== OBJECT_PROTO && proto !== null) return false;
-  for (const key in value) {
-    if (!isPlainGraph((value as Record<string, unknown>)[key], depth + 1, budget)) return false;
+  // Object.values rather than for-in + value[key]: no per-key property lookup on varied shapes.
+  const values = Object.values(value);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && typeof v === 'object' ? !isPlainGraph(v, depth + 1, budget) : typeof v === 'function') return false;
   }
   return true;
 }
