@@ -415,6 +415,25 @@ describe('journeys', () => {
   });
 });
 
+describe('unchanged re-checks', () => {
+  it('return the input state object itself when nothing in it changed, and a new one when something did', () => {
+    const lib = libOf({ playbooks: [renewal()], journeys: [journey] });
+    const book = new Book(lib, acct('a', { featuresUsed: 1, renewalDate: at(120) }));
+    book.run(T0);
+    const before = book.state!;
+    const quiet = book.run(at(1));
+    expect(quiet.state).toBe(before);
+    expect(quiet.effects).toEqual([]);
+    expect(quiet.state.lastEvaluatedAt).toBe(T0);
+    // 31 days on the renewal condition turns true: trigger memory and runs change
+    const loud = book.run(at(31));
+    expect(loud.state).not.toBe(before);
+    expect(loud.state.lastEvaluatedAt).toBe(at(31));
+    expect(loud.state.triggers.renewal.lastTrue).toBe(true);
+    expect(before.triggers.renewal?.lastTrue ?? false).toBe(false);
+  });
+});
+
 describe('schedule and manual triggers', () => {
   it('a schedule fires once per slot of N days', () => {
     const pb = playbook({ id: 'ebr', reentry: { policy: 'after-exit' }, trigger: { type: 'schedule', everyDays: 7 }, nodes: [taskNode('t', 'Weekly check', { type: 'activity' }), { id: 'end', kind: 'end' }], edges: chain('t', 'end') });

@@ -121,6 +121,8 @@ export interface CompiledScorecard {
 export interface CompiledLibrary {
   fields: FieldDef[];
   fieldByName: Map<string, FieldDef>;
+  /** The dictionary's field names (derived ones included), one array: condition data shares one shape. */
+  fieldNames: readonly string[];
   dateFields: Set<string>;
   derived: { name: string; run: CompiledRule }[];
   /** The account health scorecard: the one with id "health", else the first by id. */
@@ -140,6 +142,8 @@ export interface CompiledLibrary {
   };
   /** closeWhen rules by "definition:version:node". */
   closeWhen: Map<string, PreparedRule>;
+  /** The same rules by definition id, version and node id (looked up without building a key). */
+  closeWhenByPlaybook: Map<string, Map<number, Map<string, PreparedRule>>>;
   /** Some condition reads the clock: accounts need a daily re-check. */
   timeRelative: boolean;
 }
@@ -227,9 +231,17 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
   const scorecard = scorecards.find((s) => s.id === 'health') ?? scorecards[0] ?? null;
 
   const closeWhen = new Map<string, PreparedRule>();
-  const compileTask = (spec: TaskSpec, file: string, path: string, key: string, nodeId?: string): CompiledTaskSpec => {
+  const closeWhenByPlaybook: CompiledLibrary['closeWhenByPlaybook'] = new Map();
+  const compileTask = (spec: TaskSpec, file: string, path: string, key: string, at: { def: string; version: number; node: string }, nodeId?: string): CompiledTaskSpec => {
     const cw = prep(spec.closeWhen, file, path + '/closeWhen', nodeId);
-    if (cw) closeWhen.set(key, cw);
+    if (cw) {
+      closeWhen.set(key, cw);
+      let versions = closeWhenByPlaybook.get(at.def);
+      if (!versions) closeWhenByPlaybook.set(at.def, (versions = new Map()));
+      let nodes = versions.get(at.version);
+      if (!nodes) versions.set(at.version, (nodes = new Map()));
+      nodes.set(at.node, cw);
+    }
     return { spec, closeWhen: cw };
   };
 
@@ -252,7 +264,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
         exit: prep(s.exit, file, base + '/exit'),
         onEntry: (s.onEntry ?? []).map((a, k): CompiledAction =>
           a.kind === 'task'
-            ? { kind: 'task', id: a.id, task: compileTask(a.task, file, `${base}/onEntry/${k}/task`, `${def.id}:${version}:${s.id}/${a.id}`) }
+            ? { kind: 'task', id: a.id, task: compileTask(a.task, file, `${base}/onEntry/${k}/task`, `${def.id}:${version}:${s.id}/${a.id}`, { def: def.id, version, node: `${s.id}/${a.id}` }) }
             : { kind: 'update', id: a.id, update: a.update }),
       });
     });
@@ -285,7 +297,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
       let when: PreparedRule | null = null;
       if (n.kind === 'condition') when = prep(n.when, file, base + '/when', n.id);
       else if (n.kind === 'wait' && n.wait.type === 'event') when = prep(n.wait.when, file, base + '/wait/when', n.id);
-      const task = n.kind === 'task' ? compileTask(n.task, file, base + '/task', `${def.id}:${version}:${n.id}`, n.id) : null;
+      const task = n.kind === 'task' ? compileTask(n.task, file, base + '/task', `${def.id}:${version}:${n.id}`, { def: def.id, version, node: n.id }, n.id) : null;
       nodes.set(n.id, { id: n.id, def: n, next: null, yes: null, no: null, timeout: null, when, task });
     });
     let first: string | null = null;
@@ -339,6 +351,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
   return {
     fields,
     fieldByName: new Map(fields.map((f) => [f.name, f])),
+    fieldNames: fields.map((f) => f.name),
     dateFields,
     derived,
     scorecard,
@@ -348,6 +361,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
     playbooks,
     starters,
     closeWhen,
+    closeWhenByPlaybook,
     timeRelative,
   };
 }

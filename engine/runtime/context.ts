@@ -60,15 +60,18 @@ export class EvalContext {
   private ownTags = false;
   private ownFlags = false;
   private journeyView: Record<string, { stage: string; daysInStage: number }>;
+  private readonly inputState: AccountState | null;
 
   constructor(lib: CompiledLibrary, account: Account, state: AccountState | null, now: string, event: AccountEvent | undefined) {
     this.lib = lib;
     this.now = now;
-    this.nowMs = Date.parse(now);
+    // Canonical UTC text (what the engine and the store write) takes the memoised fast path.
+    this.nowMs = typeof now === 'string' && now.length === 24 && now.charCodeAt(23) === 90 ? timeMs(now) : Date.parse(now);
     if (!Number.isFinite(this.nowMs)) throw new Error(`evaluate: now must be an ISO-8601 time, got ${JSON.stringify(now)}`);
     this.accountId = account.id;
     this.event = event;
     this.account = account;
+    this.inputState = state;
     this.health = state?.health ?? null;
     this.journeys = state?.journeys ?? {};
     this.triggers = state?.triggers ?? {};
@@ -78,12 +81,32 @@ export class EvalContext {
       const p = this.journeys[id];
       this.journeyView[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - timeMs(p.enteredAt)) / DAY_MS)) };
     }
-    this.data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, health: this.health, journey: this.journeyView, event });
+    this.data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, health: this.health, journey: this.journeyView, event, fieldNames: lib.fieldNames });
   }
 
   setInputTasks(tasks: readonly Task[]): void {
     this.inputTasks = tasks;
     this.taskIndex = null;
+  }
+
+  /** A task known to this evaluation (no index is built for a look-up among a few input tasks). */
+  task(id: string): Task | undefined {
+    if (this.taskIndex !== null) return this.taskIndex.get(id);
+    const list = this.inputTasks;
+    if (list.length > 8) return this.tasks.get(id);
+    // The index holds the last task of an id: search from the end for the same answer.
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].id === id) return list[i];
+    return undefined;
+  }
+
+  /** Has the task index been built (a task looked up, created or changed)? */
+  tasksIndexed(): boolean {
+    return this.taskIndex !== null;
+  }
+
+  /** The input tasks (what the index starts from). */
+  inputTaskList(): readonly Task[] {
+    return this.inputTasks;
   }
 
   get tasks(): Map<string, Task> {
@@ -249,15 +272,31 @@ export class EvalContext {
     return entry;
   }
 
-  /** The account-level state after this evaluation. */
+  /**
+   * The account-level state after this evaluation: the input state object itself when nothing in
+   * it changed (so the caller can skip writing it: \`result.state === input.state\`); its
+   * lastEvaluatedAt is then the last evaluation that changed the state.
+   */
   state(): AccountState {
+    const s = this.inputState;
+    if (s !== null && !this.ownJourneys && !this.ownTriggers && !this.ownRuns && this.health === s.health) return s;
     return { accountId: this.accountId, journeys: this.journeys, triggers: this.triggers, runs: this.runs, health: this.health, lastEvaluatedAt: this.now };
   }
 }
 
+// Engine times repeat across evaluations (now, entry times, wake times, often shared by many
+// accounts): parsed ones are remembered, in a table cleared when it grows large.
+const parsedTimes = new Map<string, number>();
+const PARSED_TIMES_MAX = 50_000;
 /** Epoch ms of an ISO time written by the engine (fast path; NaN when invalid). */
 export function timeMs(iso: string): number {
-  return parseDateMs(iso) ?? Date.parse(iso);
+  let ms = parsedTimes.get(iso);
+  if (ms === undefined) {
+    ms = parseDateMs(iso) ?? Date.parse(iso);
+    if (parsedTimes.size >= PARSED_TIMES_MAX) parsedTimes.clear();
+    parsedTimes.set(iso, ms);
+  }
+  return ms;
 }
 
 const pad2 = (n: number) => (n < 10 ? '0' + n : '' + n);

@@ -31,7 +31,7 @@ function deriveInto(lib: CompiledLibrary, data: ConditionData, nowMs: number): v
 /** The account's fields with derived fields computed. */
 export function withDerived(lib: CompiledLibrary, account: Account, nowMs: number): Record<string, unknown> {
   if (lib.derived.length === 0) return account.fields;
-  const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags });
+  const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, fieldNames: lib.fieldNames });
   deriveInto(lib, data, nowMs);
   const fields: Record<string, unknown> = { ...account.fields };
   for (const d of lib.derived) fields[d.name] = data[d.name];
@@ -43,7 +43,7 @@ export function computeHealth(lib: CompiledLibrary, account: Account, nowIso: st
   const sc = lib.scorecard;
   if (!sc) return null;
   const nowMs = Date.parse(nowIso);
-  const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags });
+  const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, fieldNames: lib.fieldNames });
   deriveInto(lib, data, nowMs);
   return scoreHealth(sc, data, data.tier, nowMs, nowIso);
 }

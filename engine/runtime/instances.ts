@@ -148,7 +148,7 @@ function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEv
       return due ? { go: true, next: node.next, outcome: 'wait over', detail: `${describeWait(ctx, wait)}: reached ${wakeAt}` } : { go: false };
     case 'task-done': {
       const tid = inst.tasks[wait.task];
-      const t = tid ? ctx.tasks.get(tid) : undefined;
+      const t = tid ? ctx.task(tid) : undefined;
       if (t && t.status === 'done') return { go: true, next: node.next, outcome: 'task done', detail: `Task "${t.title}" was completed${t.completedAt ? ` at ${t.completedAt}` : ''}` };
       if (due) return { go: true, next: node.timeout, outcome: 'timeout', detail: `Task ${t ? `"${t.title}"` : wait.task} not done by ${wakeAt}` };
       return { go: false };
@@ -296,8 +296,10 @@ export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
       incident(ctx, ctx.mutable(original), `Waiting at node "${original.nodeId}", which is not in ${pb.id} version ${pb.version}`);
       continue;
     }
-    // Check on a throwaway view first so an instance that stays put is not copied.
-    const probe = { ...original };
+    // checkWait only writes wakeAt, and only for until-date waits or a wake time not yet
+    // computed: check those on a throwaway view so an instance that stays put is not copied.
+    const def = node.def;
+    const probe = def.kind === 'wait' && def.wait.type !== 'until-date' && original.wakeAt !== null ? original : { ...original };
     const res = checkWait(ctx, probe, node, true);
     if ('end' in res) {
       const inst = ctx.mutable(original);
@@ -320,10 +322,14 @@ export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
 
 /** closeWhen: open tasks whose close condition now holds are closed. */
 export function closeSatisfiedTasks(ctx: EvalContext): void {
-  if (ctx.lib.closeWhen.size === 0) return;
-  for (const t of [...ctx.tasks.values()]) {
+  const byPlaybook = ctx.lib.closeWhenByPlaybook;
+  if (byPlaybook.size === 0) return;
+  // A snapshot: closing replaces entries of the task index. Most evaluations create no task,
+  // and then the input list is that snapshot (no index built, no copy).
+  const tasks = ctx.tasksIndexed() ? [...ctx.tasks.values()] : ctx.inputTaskList();
+  for (const t of tasks) {
     if (t.status !== 'open') continue;
-    const rule = ctx.lib.closeWhen.get(`${t.playbookId}:${t.playbookVersion}:${t.nodeId}`);
+    const rule = byPlaybook.get(t.playbookId)?.get(t.playbookVersion)?.get(t.nodeId);
     if (rule && holds(rule, ctx.conditionData(), ctx.nowMs)) closeTask(ctx, t.id, `Closed automatically: ${rule.text}`);
   }
 }
