@@ -43,10 +43,11 @@ export class EvalContext {
   triggers: Triggers;
   runs: Runs;
 
-  /** Active instances from the input plus those started now, by id. */
-  readonly instances = new Map<string, Instance>();
   /** Ids of instances created or changed, in order. */
   readonly changed = new Set<string>();
+  /** Active instances from the input plus those started now, by id; indexed on first use. */
+  private instanceIndex: Map<string, Instance> | null = null;
+  private inputInstances: readonly Instance[] = [];
   /** Tasks known to this evaluation, by id (input tasks, then created ones); indexed on first use. */
   private taskIndex: Map<string, Task> | null = null;
   private inputTasks: readonly Task[] = [];
@@ -82,6 +83,33 @@ export class EvalContext {
       this.journeyView[id] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((this.nowMs - timeMs(p.enteredAt)) / DAY_MS)) };
     }
     this.data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, health: this.health, journey: this.journeyView, event, fieldNames: lib.fieldNames });
+  }
+
+  setInputInstances(instances: readonly Instance[]): void {
+    this.inputInstances = instances;
+    this.instanceIndex = null;
+  }
+
+  /** Active instances from the input plus those started now, by id. */
+  get instances(): Map<string, Instance> {
+    if (this.instanceIndex === null) {
+      this.instanceIndex = new Map();
+      for (const inst of this.inputInstances) this.instanceIndex.set(inst.id, inst);
+    }
+    return this.instanceIndex;
+  }
+
+  /** Smallest wake time (ms) of an active instance, or Infinity. */
+  earliestWake(): number {
+    let next = Infinity;
+    const list = this.instanceIndex === null ? this.inputInstances : this.instanceIndex.values();
+    for (const inst of list) {
+      if (inst.status === 'active' && inst.wakeAt) {
+        const t = timeMs(inst.wakeAt);
+        if (t < next) next = t;
+      }
+    }
+    return next;
   }
 
   setInputTasks(tasks: readonly Task[]): void {

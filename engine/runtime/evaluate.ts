@@ -4,9 +4,9 @@
  * health, (3) journeys, (4) active runs (exit criteria, due waits) and closeWhen,
  * (5) triggers, (6) when to look at the account again.
  */
-import type { Account, EvaluationInput, EvaluationResult, Health } from '../types.js';
+import type { Account, EvaluationInput, EvaluationResult, Health, Instance } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
-import { EvalContext, DAY_MS, isoDate, timeMs } from './context.js';
+import { EvalContext, DAY_MS, isoDate } from './context.js';
 import { applyEvent } from '../events/apply.js';
 import { scoreHealth, sameHealth } from '../health/compute.js';
 import { buildConditionData, type ConditionData } from './deps.js';
@@ -68,6 +68,15 @@ function describeHealth(h: Health | null): string {
   return h ? `${h.color} (${h.score})` : 'unknown';
 }
 
+const byStart = (a: Instance, b: Instance) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The active instances, oldest run first; the input list itself when it already is (the usual case). */
+function activeInStartOrder(list: Instance[]): Instance[] {
+  let ok = true;
+  for (let i = 0; ok && i < list.length; i++) ok = list[i].status === 'active' && (i === 0 || byStart(list[i - 1], list[i]) < 0);
+  return ok ? list : list.filter((i) => i.status === 'active').sort(byStart);
+}
+
 export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
   const event = input.event;
   if (event && event.accountId !== input.account.id) {
@@ -80,7 +89,7 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   const account = fresh ? applyEvent(input.account, fresh) : input.account;
   const ctx = new EvalContext(lib, account, input.state, input.now, fresh);
   if (fresh) rememberEvent(ctx, fresh.id);
-  for (const inst of input.instances) ctx.instances.set(inst.id, inst);
+  ctx.setInputInstances(input.instances);
   ctx.setInputTasks(input.tasks);
 
   // (2) derived fields and health
@@ -101,21 +110,14 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   runJourneys(ctx);
 
   // (4) active runs, then tasks that close themselves
-  const active = input.instances.length === 0 ? input.instances : input.instances.filter((i) => i.status === 'active').sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  resumeInstances(ctx, active);
+  resumeInstances(ctx, activeInStartOrder(input.instances));
   closeSatisfiedTasks(ctx);
 
   // (5) triggers
   runTriggers(ctx, input.manual);
 
   // (6) next wake
-  let next = Infinity;
-  for (const inst of ctx.instances.values()) {
-    if (inst.status === 'active' && inst.wakeAt) {
-      const t = timeMs(inst.wakeAt);
-      if (t < next) next = t;
-    }
-  }
+  let next = ctx.earliestWake();
   for (const pb of lib.starters.schedule) {
     if (pb.trigger.type !== 'schedule') continue;
     if (pb.audience && !holds(pb.audience, ctx.conditionData(), ctx.nowMs)) continue;
