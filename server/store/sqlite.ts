@@ -360,15 +360,31 @@ export class SqliteStore implements Store {
   async commitEvaluations(items: EvaluationCommitItem[], now: string): Promise<EvaluationCommitResult[]> {
     if (!Array.isArray(items)) throw new Error('commitEvaluations: expected a list');
     const at = isoTime(now, 'now');
-    // One write transaction for the batch; each item in its own savepoint (a nested
-    // better-sqlite3 transaction), so a rejected item rolls back alone.
-    return this.tx(() => items.map(({ claim, commit }): EvaluationCommitResult => {
+    const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+    // Checks and conversions first: an item that fails them is rejected before any write.
+    const plans = items.map(({ claim, commit }): (() => boolean) | Error => {
       try {
-        return this.db.transaction(this.prepareCommit(claim, commit, at))();
+        return this.prepareCommit(claim, commit, at);
       } catch (e) {
-        return e instanceof Error ? e : new Error(String(e));
+        return asError(e);
       }
-    }));
+    });
+    // One write transaction for the batch. Fast path: items applied one after another with
+    // no savepoints (a savepoint copies every page an item touches to a sub-journal).
+    // If an item fails while writing, the whole transaction rolls back and the batch is
+    // redone with a savepoint per item, so only that item is rejected.
+    try {
+      return this.tx(() => plans.map((p) => (p instanceof Error ? p : p())));
+    } catch {
+      return this.tx(() => plans.map((p): EvaluationCommitResult => {
+        if (p instanceof Error) return p;
+        try {
+          return this.db.transaction(p)();
+        } catch (e) {
+          return asError(e);
+        }
+      }));
+    }
   }
 
   /** Checks and converts a commit (throwing before any write), returning the writes to run inside a transaction. */
