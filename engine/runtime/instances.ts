@@ -202,7 +202,7 @@ function runFrom(ctx: EvalContext, pb: CompiledPlaybook, inst: Instance, nodeId:
           key, definitionId: pb.id, version: pb.version, nodeId: cur, instanceId: inst.id,
           reason: taskReason(ctx, pb, cur, runValues),
           fallbackReasonText: reasonFallback(ctx, pb),
-          sameKind: (t) => t.playbookId === pb.id && t.type === type && t.instanceId !== inst.id,
+          sameKind: { playbookId: pb.id, type, notInstance: inst.id },
         });
         inst.tasks[cur] = out.taskId;
         step(ctx, inst, cur, out.created ? 'task created' : 'open task refreshed', out.created ? `Created "${out.title}"` : `An open ${type} task of this playbook exists ("${out.title}"): refreshed instead of creating another`);

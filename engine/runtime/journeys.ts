@@ -120,7 +120,7 @@ function runOnEntry(ctx: EvalContext, j: CompiledJourney, stageId: string, visit
         values: { [`journey.${j.id}.stage`]: stageId }, at: ctx.now,
       },
       fallbackReasonText: `Entered ${stage.def.name} (${j.def.name})`,
-      sameKind: (t) => t.playbookId === j.id && t.nodeId === nodeId,
+      sameKind: { playbookId: j.id, nodeId },
     });
   }
 }

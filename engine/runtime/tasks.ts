@@ -30,8 +30,24 @@ export interface TaskOrigin {
   reason: Reason;
   /** Used when the spec has no reason template. */
   fallbackReasonText: string;
-  /** Is this open task "the same kind" (so it is refreshed rather than duplicated)? */
-  sameKind: (t: Task) => boolean;
+  /**
+   * Which open task is "the same kind" (refreshed rather than duplicated): one of this
+   * playbook/journey, and of this type, at this node, of another run - those given. Data, not
+   * a callback, so no closure is made per task node visited.
+   */
+  sameKind: SameKind;
+}
+
+export interface SameKind {
+  playbookId: string;
+  type?: string;
+  nodeId?: string;
+  /** The task belongs to another run than this one. */
+  notInstance?: string;
+}
+
+function isSameKind(t: Task, k: SameKind): boolean {
+  return t.playbookId === k.playbookId && (k.type === undefined || t.type === k.type) && (k.nodeId === undefined || t.nodeId === k.nodeId) && (k.notInstance === undefined || t.instanceId !== k.notInstance);
 }
 
 export interface TaskOutcome {
@@ -55,7 +71,7 @@ export function createOrRefreshTask(ctx: EvalContext, compiled: CompiledTaskSpec
   if (!existing || existing.status !== 'open') {
     existing = undefined;
     for (const t of ctx.tasks.values()) {
-      if (t.status === 'open' && t.accountId === ctx.accountId && origin.sameKind(t)) {
+      if (t.status === 'open' && t.accountId === ctx.accountId && isSameKind(t, origin.sameKind)) {
         existing = t;
         break;
       }

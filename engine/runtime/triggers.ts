@@ -74,7 +74,7 @@ function collect(ctx: EvalContext, manual: { playbookId: string; requestId: stri
       out.push({ pb, occurrence: s.occurrence, detail: `Stage ${name} ${s.on}`, values: { [`journey.${s.journeyId}.stage`]: ctx.journeys[s.journeyId]?.stage ?? null }, remember: false });
     }
   }
-  ctx.pendingStage = [];
+  if (ctx.pendingStage.length > 0) ctx.pendingStage = [];
   for (const pb of lib.starters.schedule) {
     if (pb.trigger.type !== 'schedule') continue;
     const slot = Math.floor(nowMs / (pb.trigger.everyDays * DAY_MS));
@@ -92,6 +92,8 @@ function collect(ctx: EvalContext, manual: { playbookId: string; requestId: stri
   }
 }
 
+const byPlaybook = (a: Candidate, b: Candidate) => (a.pb.id < b.pb.id ? -1 : a.pb.id > b.pb.id ? 1 : 0);
+
 function prune(ctx: EvalContext): void {
   const cutoff = Math.floor(ctx.nowMs / DAY_MS) - REMEMBER_DAYS;
   for (const k of Object.keys(ctx.triggers)) {
@@ -102,11 +104,12 @@ function prune(ctx: EvalContext): void {
 export function runTriggers(ctx: EvalContext, manual?: { playbookId: string; requestId: string; by: string }): void {
   let pruned = false;
   // Runs started here may move stages (update nodes), which can fire further stage triggers.
+  let candidates: Candidate[] = [];
   for (let round = 0; round < 20; round++) {
-    const candidates: Candidate[] = [];
+    if (candidates.length > 0) candidates = [];
     collect(ctx, round === 0 ? manual : undefined, candidates);
     if (candidates.length === 0) return;
-    candidates.sort((a, b) => (a.pb.id < b.pb.id ? -1 : a.pb.id > b.pb.id ? 1 : 0));
+    if (candidates.length > 1) candidates.sort(byPlaybook);
     for (const c of candidates) {
       if (c.remember) {
         const key = seenKey(c.pb.id, c.occurrence);
