@@ -120,4 +120,38 @@ describe('My queue', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('The store is unavailable');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
   });
+  it('labels due days by calendar date and counts each task in one due window', async () => {
+    const items = [
+      task('due-early-today', 'high', '2026-11-22T02:00:00.000Z'),
+      task('due-late-today', 'high', '2026-11-22T18:00:00.000Z'),
+      task('due-tomorrow', 'low', '2026-11-23T00:00:00.000Z'),
+      task('due-in-two', 'low', '2026-11-24T00:00:00.000Z'),
+    ];
+    // The server's today window includes overdue tasks; the page must not show that.
+    vi.stubGlobal('fetch', vi.fn(async () => respond({ items, total: items.length, counts: { ...COUNTS, overdue: 1, today: 2, week: 4 } })));
+    renderQueue();
+    const rows = await screen.findAllByTestId('queue-row');
+    const text = (id: string) => rows.find((r) => r.getAttribute('data-task-id') === id)!.textContent;
+    expect(text('due-early-today')).toMatch(/Overdue 22 Nov 2026\s*today/);
+    expect(text('due-late-today')).toMatch(/Due 22 Nov 2026\s*today/);
+    expect(text('due-tomorrow')).toMatch(/Due 23 Nov 2026\s*tomorrow/);
+    expect(text('due-in-two')).toMatch(/Due 24 Nov 2026\s*in 2 days/);
+    const due = screen.getByRole('group', { name: 'Due' });
+    await waitFor(() => expect(within(due).getByRole('button', { name: /Overdue/ }).textContent).toBe('Overdue1'));
+    expect(within(due).getByRole('button', { name: /Due today/ }).textContent).toBe('Due today1');
+    expect(within(due).getByRole('button', { name: /Due this week/ }).textContent).toBe('Due this week3');
+  });
+
+  it('shows the filter counts as loading, not zeros, until the queue arrives', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => { release = r; });
+    vi.stubGlobal('fetch', vi.fn(async () => { await gate; return respond({ items: ITEMS, total: ITEMS.length, counts: COUNTS }); }));
+    renderQueue();
+    const type = screen.getByRole('group', { name: 'Type' });
+    const risk = within(type).getByRole('button', { name: /Risk/ });
+    expect(risk.textContent).not.toMatch(/\d/);
+    expect(within(risk).getByLabelText('counting')).toBeTruthy();
+    release();
+    await waitFor(() => expect(within(type).getByRole('button', { name: /Risk/ }).textContent).toBe('Risk2'));
+  });
 });

@@ -29,11 +29,12 @@ export function facetCounts(counts: FacetCounts | undefined, items: QueueTask[],
   const out: Record<string, number> = {};
   for (const t of items) {
     if (key === 'due') {
+      // Each task counts in one window: overdue ones are not also "due today".
       const d = daysUntil(t.dueAt, nowMs);
       if (d === null) continue;
-      if (Date.parse(t.dueAt) < nowMs) out.overdue = (out.overdue ?? 0) + 1;
-      if (d <= 0) out.today = (out.today ?? 0) + 1;
-      if (d <= 6) out.week = (out.week ?? 0) + 1;
+      if (isOverdue(t, nowMs)) out.overdue = (out.overdue ?? 0) + 1;
+      else if (d <= 0) out.today = (out.today ?? 0) + 1;
+      if (!isOverdue(t, nowMs) && d <= 6) out.week = (out.week ?? 0) + 1;
     } else {
       const v = key === 'tier' ? t.account?.tier : (t as unknown as Record<string, unknown>)[key];
       if (typeof v === 'string') out[v] = (out[v] ?? 0) + 1;
@@ -59,7 +60,12 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
   const [actionError, setActionError] = useState<Error | null>(null);
   const toast = useToast();
 
-  const items = useMemo(() => (res.data?.items ?? []).slice().sort(compareTasks), [res.data]);
+  // "Due today" means due today and not yet overdue, whatever window the server applied.
+  const items = useMemo(() => (res.data?.items ?? []).filter((t) => filters.due !== 'today' || !isOverdue(t, nowMs)).sort(compareTasks), [res.data, filters.due, nowMs]);
+  // Due-window counts from the whole queue (tier-filtered like the server's counts) when it is
+  // all loaded, so each task counts in one window by the same calendar-day rule as its label.
+  const dueSource = all.data && all.data.items.length >= (all.data.total ?? 0)
+    ? all.data.items.filter((t) => !filters.tier || t.account?.tier === filters.tier) : null;
   const visibleSelected = items.filter((t) => selected.has(t.id)).map((t) => t.id);
   const overdueCount = items.filter((t) => isOverdue(t, nowMs)).length;
 
@@ -93,7 +99,10 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
       <div className="wm-queue-layout">
         <aside className="wm-facets" aria-label="Filters">
           {FACETS.map((f) => {
-            const counts = f.key === 'tier' ? facetCounts(undefined, all.data?.items ?? [], 'tier', nowMs) : facetCounts(res.data?.counts, res.data?.items ?? [], f.key, nowMs);
+            const loading = f.key === 'tier' || f.key === 'due' ? !all.data && (!all.error || !res.data) : !res.data;
+            const counts = f.key === 'tier' ? facetCounts(undefined, all.data?.items ?? [], 'tier', nowMs)
+              : f.key === 'due' && dueSource ? facetCounts(undefined, dueSource, 'due', nowMs)
+              : facetCounts(res.data?.counts, res.data?.items ?? [], f.key, nowMs);
             const options = f.options ?? Object.keys(counts).sort().map((v) => ({ value: v, label: humanize(v) }));
             if (options.length === 0) return null;
             return (
@@ -105,7 +114,10 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
                 {options.map((o) => (
                   <button type="button" key={o.value} aria-pressed={filters[f.key] === o.value}
                     onClick={() => setFilter(f.key, filters[f.key] === o.value ? undefined : o.value)}>
-                    <span>{o.label}</span><span className="wm-count">{counts[o.value] ?? 0}</span>
+                    <span>{o.label}</span>
+                    {loading
+                      ? <span className="wm-count wm-count-loading" aria-label="counting">…</span>
+                      : <span className="wm-count">{counts[o.value] ?? 0}</span>}
                   </button>
                 ))}
               </div>
@@ -157,7 +169,7 @@ export function QueuePage({ nowMs = Date.now() }: { nowMs?: number } = {}) {
 }
 
 /** Overdue by the server's clock when it says so (it may run on a test clock), else by ours. */
-function isOverdue(t: QueueTask, nowMs: number): boolean {
+export function isOverdue(t: QueueTask, nowMs: number): boolean {
   return typeof t.overdue === 'boolean' ? t.overdue : Date.parse(t.dueAt) < nowMs;
 }
 

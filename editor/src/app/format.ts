@@ -8,26 +8,47 @@ export function formatMoney(v: unknown): string {
   return '$' + Math.round(n).toLocaleString('en-US');
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function parseTime(iso: unknown): Date | null {
+  if (typeof iso !== 'string' || !iso) return null;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** "22 Nov 2026": the one date format of the app, in UTC like every date the server keeps. */
 export function formatDate(iso: unknown): string {
-  if (typeof iso !== 'string' || !iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+  const d = parseTime(iso);
+  if (!d) return typeof iso === 'string' && iso ? iso : '—';
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
+/** "22 Nov 2026, 13:15" (UTC, 24-hour). */
 export function formatDateTime(iso: unknown): string {
-  if (typeof iso !== 'string' || !iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return d.toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' }) + ' UTC';
+  const d = parseTime(iso);
+  if (!d) return typeof iso === 'string' && iso ? iso : '—';
+  const hh = String(d.getUTCHours()).padStart(2, '0');
+  const mm = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${formatDate(iso)}, ${hh}:${mm}`;
 }
 
-/** Whole days from now to the date (negative: in the past); null when not a date. */
+/** "Week of 16 Nov" for the Monday-based week that starts on the given date. */
+export function formatWeek(iso: unknown): string {
+  const d = parseTime(iso);
+  if (!d) return typeof iso === 'string' && iso ? iso : '—';
+  return `Week of ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]}`;
+}
+
+/**
+ * Calendar days from today to the date (negative: in the past), counted on UTC dates like
+ * formatDate shows them, so "Overdue 22 Nov" on 22 Nov reads "today", never "yesterday".
+ * Null when not a date.
+ */
 export function daysUntil(iso: unknown, nowMs: number): number | null {
   if (typeof iso !== 'string' || !iso) return null;
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return null;
-  return Math.floor((t - nowMs) / DAY);
+  return Math.floor(t / DAY) - Math.floor(nowMs / DAY);
 }
 
 export function relativeDays(days: number | null): string {
