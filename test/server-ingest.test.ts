@@ -224,3 +224,41 @@ describe('ingest -> worker -> queues', () => {
     expect(bulk.body.accepted).toBe(5000);
   });
 });
+
+describe('ingest refuses references to things that do not exist', () => {
+  it('rejects events for an unknown account per record, keeps the rest, and creates no ghost account', async () => {
+    await admin.post('/api/accounts/bulk', { accounts: [acme] });
+    const ok = { id: 'e-ok', accountId: 'acme', type: 'nps.response', occurredAt: '2026-11-02T08:00:00Z', data: { score: 9 } };
+    const ghost = { id: 'e-ghost', accountId: 'nope', type: 'nps.response', occurredAt: '2026-11-02T08:00:00Z', data: { score: 2 } };
+    const res = await admin.post('/api/events', { events: [ghost, ok] });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      inserted: 1, duplicates: [],
+      rejected: [{ index: 0, id: 'e-ghost', path: '/accountId', message: 'unknown account "nope" - upsert the account first' }],
+    });
+    await srv.drain();
+    expect(await srv.store.getAccount('nope')).toBeNull();
+    expect(await srv.store.countAccounts()).toBe(1);
+    const list = await admin.get('/api/accounts');
+    expect(list.body.items.map((a: any) => a.id)).toEqual(['acme']);
+  });
+
+  it('rejects accounts whose owner is not a user, naming the field, and keeps the rest', async () => {
+    const res = await admin.post('/api/accounts/bulk', { accounts: [acme, { id: 'orphan', name: 'Orphan Ltd', owner: 'nobody' }] });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ accepted: 1, inserted: 1 });
+    expect(res.body.rejected).toEqual([{ index: 1, id: 'orphan', path: '/owner', message: expect.stringContaining('owner "nobody" is not a user') }]);
+    expect(await srv.store.getAccount('orphan')).toBeNull();
+
+    const csv = 'id,name,owner\nc1,One,csm-1\nc2,Two,nobody\n';
+    const imp = await admin.request('POST', '/api/accounts/import', csv, { 'content-type': 'text/csv' });
+    expect(imp.body).toMatchObject({ rows: 2, accepted: 1 });
+    expect(imp.body.rejected).toEqual([{ row: 3, field: 'owner', message: expect.stringContaining('owner "nobody" is not a user') }]);
+  });
+
+  it('lists CSV rejections in row order whichever check found them', async () => {
+    const csv = ['id,name,tier,mrr', 'r2,A,tier-9,1', 'r3,B,tier-1,abc', 'r4,C,tier-8,1', ',D,tier-1,1'].join('\n');
+    const res = await admin.request('POST', '/api/accounts/import', csv, { 'content-type': 'text/csv' });
+    expect(res.body.rejected.map((r: any) => [r.row, r.field])).toEqual([[2, 'tier'], [3, 'mrr'], [4, 'tier'], [5, 'id']]);
+  });
+});

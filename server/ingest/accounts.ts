@@ -61,10 +61,32 @@ export function checkAccountRecords(fields: FieldDef[], records: unknown[]): { u
   return { upserts, rejected };
 }
 
+/**
+ * Drops upserts whose owner is not a user (tasks for the account owner would land in no
+ * one's queue); returns the kept upserts and one rejection per dropped record.
+ */
+export async function checkOwners<T extends { index: number; upsert: AccountUpsert }>(ctx: ServerContext, upserts: T[]): Promise<{ kept: T[]; rejected: AccountRejection[] }> {
+  const owners = new Set(upserts.map((u) => u.upsert.fields?.owner).filter((o): o is string => typeof o === 'string'));
+  if (owners.size === 0) return { kept: upserts, rejected: [] };
+  const users = new Set((await ctx.store.listUsers()).map((u) => u.id));
+  const kept: T[] = [];
+  const rejected: AccountRejection[] = [];
+  for (const u of upserts) {
+    const owner = u.upsert.fields?.owner;
+    if (typeof owner === 'string' && !users.has(owner)) {
+      rejected.push({ index: u.index, id: u.upsert.id, path: '/owner', message: `owner "${owner}" is not a user: use a user id (see Team)` });
+    } else kept.push(u);
+  }
+  return { kept, rejected };
+}
+
 /** Validates and stores; the same account id twice in one batch merges in order. */
 export async function ingestAccounts(ctx: ServerContext, records: unknown[]): Promise<AccountIngestResult> {
   const fields = dictionaryOf(ctx);
-  const { upserts, rejected } = checkAccountRecords(fields, records);
+  const checked = checkAccountRecords(fields, records);
+  const owners = await checkOwners(ctx, checked.upserts);
+  const upserts = owners.kept;
+  const rejected = [...checked.rejected, ...owners.rejected].sort((a, b) => a.index - b.index);
   let inserted = 0, updated = 0;
   if (upserts.length) {
     const r = await ctx.store.upsertAccounts(upserts.map((u) => u.upsert), ctx.clock.now().toISOString());

@@ -10,7 +10,7 @@ import type { FieldDef } from '../../engine/schema/definitions.js';
 import type { ServerContext } from '../context.js';
 import { HttpError } from '../http/errors.js';
 import { coerceCell, dictionaryOf } from './dictionary.js';
-import { checkAccountRecords } from './accounts.js';
+import { checkAccountRecords, checkOwners } from './accounts.js';
 
 export interface CsvRejection { row: number; field: string | null; message: string }
 export interface CsvImportResult { rows: number; accepted: number; inserted: number; updated: number; rejected: CsvRejection[] }
@@ -59,8 +59,10 @@ export async function importCsv(ctx: ServerContext, input: Readable, onProgress?
     if (!batch.length) return;
     const current = batch;
     batch = [];
-    const { upserts, rejected } = checkAccountRecords(fields, current.map((b) => b.record));
-    for (const r of rejected) reject({ row: current[r.index].row, field: r.path.split('/')[1] || null, message: r.message });
+    const checked = checkAccountRecords(fields, current.map((b) => b.record));
+    const owners = await checkOwners(ctx, checked.upserts);
+    const upserts = owners.kept;
+    for (const r of [...checked.rejected, ...owners.rejected]) reject({ row: current[r.index].row, field: r.path.split('/')[1] || null, message: r.message });
     if (upserts.length) {
       const s = await ctx.store.upsertAccounts(upserts.map((u) => u.upsert), ctx.clock.now().toISOString());
       result.inserted += s.inserted;
@@ -119,5 +121,7 @@ export async function importCsv(ctx: ServerContext, input: Readable, onProgress?
   }
   await flush();
   if (!columns) throw new HttpError(400, 'The CSV is empty: the first row must name the columns (id and field names)');
+  // Cell problems are found as rows are read, record problems when a chunk is checked: list them in row order.
+  result.rejected.sort((a, b) => a.row - b.row);
   return result;
 }

@@ -60,8 +60,9 @@ const ajv = createAjv();
 const envelope: ValidateFunction = ajv.compile(eventSchema);
 const payloads = new Map(Object.entries(builtinEventData).map(([t, s]) => [t, ajv.compile(s)]));
 
-export function checkEvents(records: unknown[]): { events: AccountEvent[]; rejected: EventRejection[] } {
+export function checkEvents(records: unknown[]): { events: AccountEvent[]; rejected: EventRejection[]; indexes: number[] } {
   const events: AccountEvent[] = [];
+  const indexes: number[] = [];
   const rejected: EventRejection[] = [];
   records.forEach((rec, index) => {
     const id = rec && typeof rec === 'object' && typeof (rec as { id?: unknown }).id === 'string' ? (rec as { id: string }).id : null;
@@ -76,12 +77,35 @@ export function checkEvents(records: unknown[]): { events: AccountEvent[]; rejec
       return;
     }
     events.push({ id: ev.id, accountId: ev.accountId, type: ev.type, occurredAt: new Date(ev.occurredAt).toISOString(), data: ev.data });
+    indexes.push(index);
   });
-  return { events, rejected };
+  return { events, rejected, indexes };
+}
+
+/** Splits checked events into those for stored accounts and rejections for the rest (no ghost accounts). */
+async function checkAccountsExist(ctx: ServerContext, events: AccountEvent[], indexes: number[]): Promise<{ known: AccountEvent[]; rejected: EventRejection[] }> {
+  const ids = [...new Set(events.map((e) => e.accountId))];
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const page = await ctx.store.listAccounts({ ids: chunk }, { limit: chunk.length, offset: 0 });
+    for (const rec of page.items) found.add(rec.account.id);
+  }
+  if (found.size === ids.length) return { known: events, rejected: [] };
+  const known: AccountEvent[] = [];
+  const rejected: EventRejection[] = [];
+  events.forEach((ev, i) => {
+    if (found.has(ev.accountId)) known.push(ev);
+    else rejected.push({ index: indexes[i], id: ev.id, path: '/accountId', message: `unknown account "${ev.accountId}" - upsert the account first` });
+  });
+  return { known, rejected };
 }
 
 export async function ingestEvents(ctx: ServerContext, records: unknown[]): Promise<EventIngestResult> {
-  const { events, rejected } = checkEvents(records);
+  const checked = checkEvents(records);
+  const exist = await checkAccountsExist(ctx, checked.events, checked.indexes);
+  const events = exist.known;
+  const rejected = [...checked.rejected, ...exist.rejected].sort((a, b) => a.index - b.index);
   let insertedIds: string[] = [];
   let duplicates: string[] = [];
   if (events.length) {
