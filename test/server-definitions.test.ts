@@ -379,3 +379,37 @@ describe('library compile', () => {
     expect(() => compileTolerant(toInput([...defs.filter((d) => d.id !== 'lifecycle'), { ...lifecycle, initialStage: 'nope' } as Definition]))).toThrow();
   });
 });
+
+describe('publishing acts on the current book', () => {
+  let srv: TestServer;
+  afterAll(async () => { await srv?.close(); });
+
+  it('makes every account due now, so a new playbook starts for qualifying accounts without waiting, and says so', async () => {
+    srv = await startTestServer({ clock: new ManualClock('2026-11-02T09:00:00.000Z') });
+    const [author, publisher] = await Promise.all([srv.login('author@waymark.test'), srv.login('publisher@waymark.test')]);
+    const bulk = await author.post('/api/accounts/bulk', { accounts: [
+      { id: 'drop-1', name: 'Dropping Co', owner: 'csm-1', tier: 'tier-2', segment: 'low-touch', dauTrendPct: -40 },
+      { id: 'fine-1', name: 'Fine Co', owner: 'csm-1', tier: 'tier-2', segment: 'low-touch', dauTrendPct: 5 },
+    ] });
+    expect(bulk.body.accepted).toBe(2);
+    await srv.drain();
+    // Nothing is due after the first pass: without a re-evaluation a new playbook would wait.
+    expect((await srv.store.listAccounts({}, { limit: 10, offset: 0 })).items.every((a) => !a.dueAt || a.dueAt > '2026-11-02T09:00:00.000Z')).toBe(true);
+
+    expect((await author.post('/api/definitions', { from: 'usage-drop', id: 'usage-drop-new', name: 'Usage drop (new)' })).status).toBe(201);
+    const pub = await publisher.post('/api/definitions/usage-drop-new/publish', { message: 'First version' });
+    expect(pub.status).toBe(201);
+    expect(pub.body.reEvaluating).toBe(2);
+    expect(pub.body.summary).toBe('Version 1 is live. The book (2 accounts) is being re-evaluated now: accounts that qualify enter within moments, not at their next due time.');
+    expect(pub.body.summary).not.toMatch(/0 accounts are in it/);
+
+    await srv.drain(); // same clock: only the re-evaluation can start the run
+    const runs = (await srv.store.listInstances({ playbookId: 'usage-drop-new' }, { limit: 10, offset: 0 })).items;
+    expect(runs.map((i) => i.accountId)).toEqual(['drop-1']);
+
+    const arch = await author.post('/api/definitions/usage-drop-new/archive');
+    expect(arch.status).toBe(200);
+    expect(arch.body.reEvaluating).toBe(2);
+    expect(arch.body.message).toContain('the book (2 accounts) is being re-evaluated now');
+  });
+});

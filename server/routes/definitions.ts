@@ -224,6 +224,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
     const kind = cur.definition?.kind;
     if (kind === 'fields') throw badRequest('The data dictionary cannot be archived: every definition reads it');
     const archived = await getArchived(ctx.store);
+    let reEvaluating = 0;
     if (cur.liveVersion !== null) {
       archived.add(id);
       // Leaving out a journey or scorecard must not break what references it.
@@ -235,10 +236,14 @@ export function definitionsRouter(ctx: ServerContext): Router {
       await setArchived(ctx.store, archived);
       await touchLibrary(ctx.store, ctx.clock);
       await ctx.library.reload();
+      // The live library changed: every account is looked at again now, not at its next due time.
+      reEvaluating = await ctx.store.markDue(ctx.clock.now().toISOString());
+      ctx.kickWorker();
     }
     if (await drafts.read(id)) await drafts.archive(id);
     const active = kind === 'playbook' ? (await allInstances(ctx, id, 'active')).length : 0;
-    res.json({ id, archived: true, activeRuns: active, message: kind === 'playbook' ? `No new runs will start; ${active} running instance${active === 1 ? '' : 's'} will finish on their version` : 'Archived' });
+    const again = reEvaluating ? `; the book (${plural(reEvaluating, 'account')}) is being re-evaluated now` : '';
+    res.json({ id, archived: true, activeRuns: active, reEvaluating, message: kind === 'playbook' ? `No new runs will start; ${active} running instance${active === 1 ? '' : 's'} will finish on their version${again}` : `Archived${again}` });
   });
 
   async function buildLibraryInputWithArchived(id: string) {
@@ -313,7 +318,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
     await touchLibrary(ctx.store, ctx.clock);
     await ctx.library.reload();
     // Every account is looked at again under the new version (new triggers, changed stages).
-    await ctx.store.markDue(now);
+    const reEvaluating = await ctx.store.markDue(now);
     ctx.kickWorker();
 
     const active = def.kind === 'playbook' ? await allInstances(ctx, id, 'active') : [];
@@ -324,9 +329,9 @@ export function definitionsRouter(ctx: ServerContext): Router {
       migrated,
       accountsInLiveVersion: onNew.size,
       runsOnOlderVersions: onOlder.length,
-      summary: def.kind === 'playbook'
-        ? `Version ${v.version} is live. ${onNew.size} account${onNew.size === 1 ? ' is' : 's are'} in it${migrated ? ` (${migrated} run${migrated === 1 ? '' : 's'} moved from older versions)` : ''}; ${onOlder.length} run${onOlder.length === 1 ? '' : 's'} stay on older versions.`
-        : `Version ${v.version} is live.`,
+      // The worker picks the whole book up now; runs start as it gets through it (seconds, not the next due time).
+      reEvaluating,
+      summary: publishSummary(def.kind, v.version, reEvaluating, onNew.size, migrated, onOlder.length),
     });
   });
 
@@ -582,3 +587,19 @@ export const definitionsOpenApi: Record<string, object> = {
     },
   },
 };
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** What the publisher reads after publishing: what is live and what happens to the book now. */
+export function publishSummary(kind: string, version: number, reEvaluating: number, inLive: number, migrated: number, onOlder: number): string {
+  const live = `Version ${version} is live.`;
+  const book = reEvaluating
+    ? ` The book (${plural(reEvaluating, 'account')}) is being re-evaluated now: accounts that qualify enter within moments, not at their next due time.`
+    : '';
+  if (kind !== 'playbook') return `${live}${book}`;
+  const moved = migrated ? ` ${plural(migrated, 'run')} moved from older versions${inLive ? `; ${plural(inLive, 'account')} in it so far` : ''}.` : '';
+  const older = onOlder ? ` ${plural(onOlder, 'run')} stay${onOlder === 1 ? 's' : ''} on older versions.` : '';
+  return `${live}${book}${moved}${older}`;
+}
