@@ -9,6 +9,8 @@ import type { CompiledScorecard } from '../runtime/compile.js';
 import type { ConditionData } from '../runtime/deps.js';
 
 const POINTS: Record<HealthColor, number> = { green: 100, yellow: 50, red: 0 };
+/** Share of the total weight that must have values when the scorecard does not say. */
+export const DEFAULT_MIN_COVERAGE = 0.5;
 
 export function measureColor(value: number, direction: 'higher-is-better' | 'lower-is-better', t: { green: number; yellow: number }): HealthColor {
   if (direction === 'higher-is-better') return value >= t.green ? 'green' : value >= t.yellow ? 'yellow' : 'red';
@@ -32,13 +34,15 @@ const scratchColors: (HealthColor | null)[] = [];
 const scratchWeights: number[] = [];
 
 /**
- * Scores one account; null when no measure has a value (nothing to say about its health).
+ * Scores one account; null ("not scored") when the measures with a value carry less than the
+ * scorecard's minCoverage share of the total weight (default half), or none has a value.
  * When `previous` has the same score, colour and measures, it is returned as is.
  */
 export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string, previous: Health | null = null): Health | null {
   const override = typeof tier === 'string' ? sc.def.tiers?.[tier] : undefined;
   let sum = 0;
   let weights = 0;
+  let total = 0;
   const n = sc.measures.length;
   for (let i = 0; i < n; i++) {
     const m = sc.measures[i];
@@ -54,12 +58,14 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
     scratchValues[i] = value;
     scratchColors[i] = color;
     scratchWeights[i] = weight;
+    if (weight > 0) total += weight;
     if (color !== null && weight > 0) {
       sum += weight * POINTS[color];
       weights += weight;
     }
   }
-  if (weights === 0) return null;
+  // Too little data to judge: a few measures must not decide the score ("not scored").
+  if (weights === 0 || weights < total * (sc.def.minCoverage ?? DEFAULT_MIN_COVERAGE)) return null;
   const score = Math.round(sum / weights);
   const bands = override?.bands ?? sc.def.bands;
   const color: HealthColor = score >= bands.green ? 'green' : score >= bands.yellow ? 'yellow' : 'red';

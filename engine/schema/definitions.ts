@@ -253,6 +253,7 @@ export const Scorecard = Type.Object(
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     measures: Type.Array(Measure, { minItems: 1, maxItems: 50 }),
     bands: ScoreBands,
+    minCoverage: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share (0-1) of the total measure weight that must have values before the account is scored; below it health is empty ("not scored"). Default 0.5.' })),
     tiers: Type.Optional(Type.Record(Type.String(), TierOverride, { description: 'Overrides per value of the tier field' })),
     expectedRenewalRate: Type.Optional(Type.Object({ green: Type.Number({ minimum: 0, maximum: 1 }), yellow: Type.Number({ minimum: 0, maximum: 1 }), red: Type.Number({ minimum: 0, maximum: 1 }) }, { additionalProperties: false, description: 'Expected renewal rate per health band, for the retention forecast' })),
   },
