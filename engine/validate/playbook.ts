@@ -153,11 +153,21 @@ export function checkPlaybook(def: Record<string, any>, c: Collector, refs: RefC
   const trigger = isObj(def.trigger) ? def.trigger : undefined;
   const eventTrigger = trigger?.type === 'event';
   if (trigger) {
-    c.rule(trigger.when, 'trigger/when', { nodeId: TRIGGER_NODE_ID }, { allowEvent: eventTrigger });
+    if (trigger.type === 'condition' && noRule(trigger.when)) {
+      c.error('trigger/when', 'this condition has no rule yet: the trigger would start the playbook for every account; say when it should start', { nodeId: TRIGGER_NODE_ID });
+    } else if (trigger.when !== undefined && isEmptyObject(trigger.when)) {
+      c.error('trigger/when', 'this condition has no rule yet: add a rule, or remove the condition to start on every matching event', { nodeId: TRIGGER_NODE_ID });
+    } else c.rule(trigger.when, 'trigger/when', { nodeId: TRIGGER_NODE_ID }, { allowEvent: eventTrigger });
     if (trigger.type === 'stage') checkStageRef(c, refs, str(trigger.journey), str(trigger.stage), 'trigger', { nodeId: TRIGGER_NODE_ID });
   }
-  c.rule(def.audience, 'audience');
-  if (isObj(def.exit)) c.rule(def.exit.when, 'exit/when');
+  if (def.audience !== undefined && (isEmptyObject(def.audience) || def.audience === null)) {
+    c.error('audience', 'the audience has no rule yet: add a rule, or remove the audience to include every account');
+  } else c.rule(def.audience, 'audience');
+  if (isObj(def.exit)) {
+    if (Object.keys(def.exit).length === 0) c.error('exit', 'the exit criteria are empty: add a rule for when a run should end (and whether its open tasks close), or remove the exit');
+    else if (def.exit.when !== undefined && noRule(def.exit.when)) c.error('exit/when', 'the exit criteria have no rule yet: say when a run should end, or remove the exit');
+    else c.rule(def.exit.when, 'exit/when');
+  }
 
   // Merge fields may read the event in steps run at once after an event trigger or an event wait.
   const eventSteps = new Set<string>();
@@ -177,7 +187,10 @@ export function checkPlaybook(def: Record<string, any>, c: Collector, refs: RefC
   // ---- node bodies ----
   for (const n of nodeList) {
     const w = where(n);
-    if (n.kind === 'condition') c.rule(n.raw.when, nodePath(n, 'when'), w);
+    if (n.kind === 'condition') {
+      if (n.raw.when !== undefined && noRule(n.raw.when)) c.error(nodePath(n, 'when'), `this condition has no rule yet: condition node "${n.id}" would always take the same branch; say what it checks`, w);
+      else c.rule(n.raw.when, nodePath(n, 'when'), w);
+    }
     if (n.kind === 'task' && isObj(n.raw.task)) checkTask(c, n.raw.task, nodePath(n, 'task'), w, eventSteps.has(n.id));
     if (n.kind === 'update' && isObj(n.raw.update)) checkAccountUpdate(c, refs, n.raw.update, nodePath(n, 'update'), w);
     if (n.kind === 'wait' && isObj(n.raw.wait)) checkWait(c, n, nodePath(n, 'wait'), nodes, out);
@@ -189,6 +202,20 @@ export function checkPlaybook(def: Record<string, any>, c: Collector, refs: RefC
       if (id !== TRIGGER_NODE_ID && !nodes.has(id)) c.warning(`layout/nodes/${id}`, `layout has a position for node "${id}", which does not exist`);
     }
   }
+}
+
+const isEmptyObject = (v: unknown): boolean => isObj(v) && Object.keys(v).length === 0;
+
+/**
+ * A rule that checks nothing: the editor's fresh `true` ("If always"), null, {} or an empty
+ * and/or. Where a rule decides something (a condition node, a condition trigger, an exit),
+ * this is a rule not written yet rather than a choice.
+ */
+function noRule(rule: unknown): boolean {
+  if (rule === true || rule === null || isEmptyObject(rule)) return true;
+  if (!isObj(rule)) return false;
+  const keys = Object.keys(rule);
+  return keys.length === 1 && (keys[0] === 'and' || keys[0] === 'or') && Array.isArray(rule[keys[0]]) && rule[keys[0]].length === 0;
 }
 
 function checkWait(c: Collector, n: NodeInfo, path: string, nodes: Map<string, NodeInfo>, out: Map<string, { to: string }[]>): void {
