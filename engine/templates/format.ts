@@ -15,10 +15,14 @@ export function formatMoney(value: unknown): string {
   return `${n < 0 ? '-' : ''}$${group(whole)}${frac ? `.${frac}` : ''}`;
 }
 
-/** "2027-02-14" for a date or date-time; "" when not a date. */
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "14 February 2027" (UTC, the engine's calendar) for a date or date-time; "" when not a date. */
 export function formatDate(value: unknown): string {
   const ms = parseDateMs(value);
-  return ms === null ? '' : new Date(ms).toISOString().slice(0, 10);
+  if (ms === null) return '';
+  const d = new Date(ms);
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
 }
 
 /** A plain value: missing is empty, lists are comma separated. */

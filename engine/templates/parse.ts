@@ -1,10 +1,18 @@
 /**
  * Merge-field templates: text with {{path}} or {{helper path}} parts, e.g.
  * "Renewal in {{days_until account.renewalDate}} days ({{date account.renewalDate}})".
+ * A part may end in a fallback for when the value is missing:
+ * {{days_since account.lastCsmUpdateAt | default "a while"}}.
  */
 export type Part =
   | { kind: 'text'; text: string }
-  | { kind: 'field'; source: string; helper: string | null; path: string; tokens: number; line: number; column: number }
+  | {
+      kind: 'field'; source: string; helper: string | null; path: string; tokens: number; line: number; column: number;
+      /** Text shown when the value is missing (`| default "..."`), else null. */
+      fallback: string | null;
+      /** Why the part after `|` is not a valid fallback, else null. */
+      fallbackError: string | null;
+    }
   /** A {{ without its }}: shown as typed, reported by analyzeTemplate. */
   | { kind: 'unclosed'; text: string; line: number; column: number };
 
@@ -37,13 +45,17 @@ export function parseTemplate(text: string): Part[] {
       break;
     }
     const source = text.slice(open + 2, close);
-    const tokens = source.trim().split(/\s+/).filter(Boolean);
+    const bar = source.indexOf('|');
+    const head = bar === -1 ? source : source.slice(0, bar);
+    const fb = bar === -1 ? { fallback: null, fallbackError: null } : parseFallback(source.slice(bar + 1));
+    const tokens = head.trim().split(/\s+/).filter(Boolean);
     parts.push({
       kind: 'field',
       source: source.trim(),
       helper: tokens.length >= 2 ? tokens[0] : null,
       path: tokens.length >= 2 ? tokens[1] : tokens[0] ?? '',
       tokens: tokens.length,
+      ...fb,
       ...position(text, open),
     });
     i = close + 2;
@@ -52,4 +64,11 @@ export function parseTemplate(text: string): Part[] {
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(text, parts);
   return parts;
+}
+
+/** `default "text"` (or 'text') after the `|` of a merge field. */
+function parseFallback(rest: string): { fallback: string | null; fallbackError: string | null } {
+  const m = /^\s*default\s+(?:"([^"]*)"|'([^']*)')\s*$/.exec(rest);
+  if (m) return { fallback: m[1] ?? m[2], fallbackError: null };
+  return { fallback: null, fallbackError: `after "|" write default "text to show when the value is missing", e.g. {{days_since account.lastCsmUpdateAt | default "a while"}}` };
 }

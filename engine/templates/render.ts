@@ -26,6 +26,10 @@ export function analyzeTemplate(text: string, scope: VarScope): TemplateAnalysis
       errors.push({ message: `empty merge field {{}} at line ${part.line}, column ${part.column}` });
       continue;
     }
+    if (part.fallbackError !== null) {
+      errors.push({ message: `merge field {{${part.source}}}: ${part.fallbackError}` });
+      continue;
+    }
     if (part.tokens > 2) {
       errors.push({ message: `merge field {{${part.source}}} has too many words: use {{path}} or {{helper path}}` });
       continue;
@@ -64,13 +68,16 @@ function fieldText(helper: string | null, path: string, data: ConditionData, now
 function render(text: string, data: ConditionData, nowMs: number, escape: (s: string) => string): string {
   let out = '';
   for (const part of parseTemplate(text)) {
-    if (part.kind === 'field') out += escape(part.tokens > 2 ? '' : fieldText(part.helper, part.path, data, nowMs));
+    if (part.kind === 'field') {
+      const value = part.tokens > 2 ? '' : fieldText(part.helper, part.path, data, nowMs);
+      out += escape(value === '' && part.fallback !== null ? part.fallback : value);
+    }
     else out += escape(part.text);
   }
   return out;
 }
 
-/** Plain text: missing values and unknown fields render as "". */
+/** Plain text: missing values and unknown fields render as "" (or the field's `| default "..."` text). */
 export function renderTemplate(text: string, data: ConditionData, nowMs: number): string {
   return render(text, data, nowMs, (s) => s);
 }
