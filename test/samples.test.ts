@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { compileLibrary } from '../engine/runtime/index.js';
 import { simulate } from '../engine/simulate/index.js';
+import { formatDate } from '../engine/templates/index.js';
 import type { Account, AccountEvent, Task } from '../engine/types.js';
 import { loadSampleLibrary } from './golden/library.js';
 import { Book, T0, at, event } from './golden/harness.js';
@@ -60,8 +61,8 @@ describe('sample library', () => {
     const b = new Book(lib, quiet({ renewalDate: at(80) }));
     b.run(T0);
     const [task] = tasksOf(b, 'renewal-90-days');
-    expect(task.title).toBe('Renewal in 80 days: Acme Corp');
-    expect(task.reasonText).toBe(`Renewal in 80 days (${at(80).slice(0, 10)}), $4,200 MRR`);
+    expect(task.title).toBe('Renewal coming up: Acme Corp');
+    expect(task.reasonText).toBe(`Renews on ${formatDate(at(80))}; MRR $4,200`);
     expect(task.owner).toBe('u_alice');
     expect(task.type).toBe('lifecycle');
     expect(task.email).not.toBeNull();
@@ -81,7 +82,7 @@ describe('sample library', () => {
     for (let d = 0; d <= 10; d++) b.run(at(d));
     const atRisk = tasksOf(b, 'renewal-90-days').find((t) => t.nodeId === 'at-risk')!;
     expect(atRisk.owner).toBe('role:cs-manager');
-    expect(atRisk.title).toBe('At-risk renewal: Acme Corp renews in 30 days');
+    expect(atRisk.title).toBe(`At-risk renewal: Acme Corp renews on ${formatDate(at(40))}`);
     rendered(atRisk);
   });
 
@@ -93,7 +94,7 @@ describe('sample library', () => {
     b.run(at(2), { event: event('nps-2', 'quiet', 'nps.response', at(2), { score: 3, comment: 'Reports are slow' }) });
     const [reply] = tasksOf(b, 'low-nps');
     expect(reply.title).toBe('Reply to NPS detractor at Acme Corp (score 3)');
-    expect(reply.reasonText).toBe('NPS 3 from Ann Lee: "Reports are slow"');
+    expect(reply.reasonText).toBe('NPS 3 from Ann Lee; comment: Reports are slow');
     expect(reply.reason.values).toEqual({ 'event.data.score': 3 });
     expect(reply.email!.body).toContain('Ann');
     rendered(reply);
@@ -113,7 +114,7 @@ describe('sample library', () => {
     expect(tasks.map((t) => t.nodeId).sort()).toEqual(['escalate-now', 'review']);
     const esc = tasks.find((t) => t.nodeId === 'escalate-now')!;
     expect(esc.owner).toBe('role:support-manager');
-    expect(esc.reasonText).toBe('1 high-priority tickets open, the oldest for 6 days (target 5 days)');
+    expect(esc.reasonText).toBe(`High-priority tickets open: 1; oldest opened: ${formatDate(at(1))}; resolution target in days: 5; all open tickets: 1`);
     // the ticket is closed: exit criteria close the open tasks of the run
     b.run(at(9), { event: event('tk-2', 'quiet', 'ticket.closed', at(9), { ticketId: 'T-1' }) });
     expect(tasksOf(b, 'support-risk').filter((t) => t.status === 'open')).toEqual([]);
@@ -124,7 +125,7 @@ describe('sample library', () => {
     b.run(T0, { event: event('bug-1', 'quiet', 'ticket.opened', T0, { ticketId: 'B-1', priority: 'high', bug: true, openedAt: at(-31) }) });
     const tasks = tasksOf(b, 'bug-risk');
     expect(tasks.map((t) => [t.nodeId, t.owner])).toEqual([['fix-plan', 'role:support-manager'], ['inform-customer', 'u_alice']]);
-    expect(tasks[0].reasonText).toBe('1 open bug tickets for 200 licences; oldest high-priority bug open 31 days');
+    expect(tasks[0].reasonText).toBe(`Open bug tickets: 1 (licences purchased: 200); oldest high-priority bug opened: ${formatDate(at(-31))}`);
     rendered(tasks[0]);
   });
 
@@ -133,7 +134,7 @@ describe('sample library', () => {
     b.run(T0);
     const [reach] = tasksOf(b, 'usage-drop');
     expect(reach.title).toBe('Usage dropped at Acme Corp: reach out');
-    expect(reach.reasonText).toBe('Daily active users changed -30% against the previous 4 weeks (90 now)');
+    expect(reach.reasonText).toBe('Daily active users changed -30% against the previous 4 weeks; daily active users now: 90');
     const tech = new Book(lib, quiet({ segment: 'tech-touch', dauTrendPct: -30 }, 'tech'));
     const r = tech.run(T0);
     expect(tasksOf(tech, 'usage-drop')).toEqual([]);
@@ -144,7 +145,7 @@ describe('sample library', () => {
     const b = new Book(lib, quiet({ segment: 'high-touch', lastCsmUpdateAt: at(-9) }));
     b.run(T0);
     const [log] = tasksOf(b, 'stale-csm-update');
-    expect(log.reasonText).toBe('No CSM update logged for 9 days');
+    expect(log.reasonText).toBe(`Last CSM update logged: ${formatDate(at(-9))}`);
     b.run(at(1), { event: event('act-1', 'quiet', 'csm.activity', at(1), { kind: 'call' }) });
     expect(b.tasks.get(log.id)!.status).toBe('closed');
     const run = [...b.instances.values()].find((i) => i.playbookId === 'stale-csm-update')!;
@@ -157,7 +158,7 @@ describe('sample library', () => {
     expect(r.account.tags).toContain('expansion-signal');
     const [t] = tasksOf(b, 'expansion-signal');
     expect(t.type).toBe('opportunity');
-    expect(t.reasonText).toBe('6 of 7 key features green and 97% of licences deployed');
+    expect(t.reasonText).toBe('Key features green: 6 of 7; licences deployed: 97%');
     rendered(t);
   });
 
@@ -192,7 +193,7 @@ describe('sample library', () => {
     b.run(T0);
     expect(b.state!.journeys.lifecycle.stage).toBe('onboarding');
     const [kick] = tasksOf(b, 'onboarding-kickoff');
-    expect(kick.reasonText).toBe('New customer: 200 licences, $4,200 MRR');
+    expect(kick.reasonText).toBe('New customer: licences purchased 200; MRR $4,200');
     rendered(kick);
     for (let d = 1; d <= 21; d++) b.run(at(d));
     expect(tasksOf(b, 'onboarding-kickoff').map((t) => t.nodeId)).toEqual(['kickoff', 'chase-pilot']);
