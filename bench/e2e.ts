@@ -74,7 +74,9 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     if (!cookie) throw new Error(`login failed: ${login.status}`);
     const post = async (p: string, body: unknown) => {
-      const res = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+      const send = () => fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+      // One retry on a reset keep-alive socket (as getJson); bulk upserts and events are idempotent.
+      const res = await send().catch(() => send());
       const json = (await res.json()) as any;
       if (res.status >= 300) throw new Error(`${p}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
       return json;
