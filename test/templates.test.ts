@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeTemplate, renderTemplate, renderTemplateHtml, formatMoney } from '../engine/templates/index.js';
+import { analyzeTemplate, renderTemplate, renderTemplateHtml, formatDate, formatMoney } from '../engine/templates/index.js';
 import { buildConditionData, type VarScope } from '../engine/conditions/index.js';
 import type { FieldDef } from '../engine/schema/definitions.js';
 
@@ -22,15 +22,31 @@ const data = buildConditionData({
 describe('renderTemplate', () => {
   it('fills merge fields and helpers', () => {
     const text = 'Renewal for {{account.name}} on {{date account.renewalDate}} (in {{days_until account.renewalDate}} days), MRR {{money account.mrr}}, health {{health.color}} {{health.score}}';
-    expect(renderTemplate(text, data, NOW)).toBe('Renewal for Acme <Corp> & "Sons" on 2027-02-14 (in 83 days), MRR $4,200, health red 38');
+    expect(renderTemplate(text, data, NOW)).toBe('Renewal for Acme <Corp> & "Sons" on 14 February 2027 (in 83 days), MRR $4,200, health red 38');
     expect(renderTemplate('Last update {{ days_since account.lastCsmUpdateAt }} days ago', data, NOW)).toBe('Last update 9 days ago');
-    expect(renderTemplate('NPS {{event.data.score}} on {{now}}', data, NOW)).toBe('NPS 3 on 2026-11-22');
+    expect(renderTemplate('NPS {{event.data.score}} on {{now}}', data, NOW)).toBe('NPS 3 on 22 November 2026');
     expect(renderTemplate('{{account.products}} / {{account.adminSelfSufficient}}', data, NOW)).toBe('analytics, reports / yes');
   });
 
   it('renders missing values and unknown fields as empty text', () => {
     expect(renderTemplate('[{{account.primaryContactEmail}}][{{account.nope}}][{{days_until account.nope}}][{{money account.name}}]', data, NOW)).toBe('[][][][]');
     expect(renderTemplate('[{{account.constructor}}][{{health.__proto__}}]', data, NOW)).toBe('[][]');
+  });
+
+  it('shows the | default "..." text when the value is missing, and the value when it is there', () => {
+    const none = buildConditionData({ fields: { name: 'Kestrel Education' }, tags: [], flags: {} });
+    const stale = 'No CSM update for {{days_since account.lastCsmUpdateAt | default "a while"}}';
+    expect(renderTemplate(stale, none, NOW)).toBe('No CSM update for a while');
+    expect(renderTemplate(stale, data, NOW)).toBe('No CSM update for 9');
+    expect(renderTemplate('Hi {{ account.primaryContactName|default \'there\' }},', none, NOW)).toBe('Hi there,');
+    expect(renderTemplate('MRR {{money account.mrr | default "not recorded"}}', none, NOW)).toBe('MRR not recorded');
+    expect(renderTemplate('{{health.color | default "not scored"}} / {{date account.renewalDate | default "no date"}}', none, NOW)).toBe('not scored / no date');
+    expect(renderTemplate('{{date account.renewalDate | default "no date"}}', data, NOW)).toBe('14 February 2027');
+    // a present zero or "no" is a value, not missing
+    const zero = buildConditionData({ fields: { bugTickets: 0, adminSelfSufficient: false }, tags: [], flags: {} });
+    expect(renderTemplate('{{account.bugTickets | default "none recorded"}} {{account.adminSelfSufficient | default "?"}}', zero, NOW)).toBe('0 no');
+    // the fallback is text too: escaped in HTML
+    expect(renderTemplateHtml('{{account.executiveSponsor | default "<unknown>"}}', none, NOW)).toBe('&lt;unknown&gt;');
   });
 
   it('keeps text without merge fields, and an unclosed {{ as typed', () => {
@@ -73,10 +89,28 @@ describe('analyzeTemplate', () => {
     expect(errors('{{date account.renewalDate extra}}')[0]).toMatch(/too many words/);
   });
 
+  it('accepts a | default "..." fallback and explains a malformed one', () => {
+    expect(errors('{{days_since account.lastCsmUpdateAt | default "a while"}} {{account.name|default \'x\'}}')).toEqual([]);
+    expect(errors('{{account.nme | default "x"}}')[0]).toMatch(/^unknown merge field account.nme - did you mean account.name\?/);
+    for (const bad of ['{{account.name | default}}', '{{account.name | fallback "x"}}', '{{account.name | default x}}', '{{account.name | default "x" "y"}}']) {
+      expect(errors(bad), bad).toEqual([`merge field ${bad}: after "|" write default "text to show when the value is missing", e.g. {{days_since account.lastCsmUpdateAt | default "a while"}}`]);
+    }
+  });
+
   it('reports event values outside event playbooks, empty and unclosed fields', () => {
     expect(errors('{{event.data.score}}')).toEqual(['event.data.score can only be used in playbooks started by an event or waiting for one']);
     expect(errors('a {{ }} b')[0]).toMatch(/empty merge field/);
     expect(errors('line one\nHi {{account.name')).toEqual(['"{{" at line 2, column 4 is never closed with "}}"']);
+  });
+});
+
+describe('formatDate', () => {
+  it('reads as day, month name and year (UTC), empty when not a date', () => {
+    expect(formatDate('2027-02-12')).toBe('12 February 2027');
+    expect(formatDate('2026-12-31T23:30:00.000Z')).toBe('31 December 2026');
+    expect(formatDate('2027-01-01T00:30:00+02:00')).toBe('31 December 2026');
+    expect(formatDate(Date.UTC(2027, 5, 3))).toBe('3 June 2027');
+    expect(['soon', '', null, undefined, {}].map(formatDate)).toEqual(['', '', '', '', '']);
   });
 });
 
