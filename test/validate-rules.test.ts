@@ -82,6 +82,16 @@ const CASES: Record<string, Expect[]> = {
   'scorecard-unknown-measure-override.json': [['tiers/tier-1/measures/nps', /^tier tier-1 overrides measure nps, which is not a measure of this scorecard$/]],
   // data dictionaries
   'fields-duplicate-name/fields.json': [['fields/3/name', /^duplicate field name "mrr" \(also fields\/2\)$/, { nodeId: 'mrr' }]],
+  // rules that check nothing yet, and empty criteria
+  'condition-node-no-rule.json': [['nodes/0/when', /^this condition has no rule yet: condition node "check" would always take the same branch/, { nodeId: 'check' }]],
+  'trigger-no-rule.json': [['trigger/when', /^this condition has no rule yet: the trigger would start the playbook for every account/, { nodeId: 'trigger' }]],
+  'empty-audience.json': [['audience', /^the audience has no rule yet: add a rule, or remove the audience to include every account$/]],
+  'empty-exit.json': [
+    ['exit', /^the exit criteria are empty: add a rule for when a run should end/],
+    ['exit', /^missing required field when$/],
+    ['exit', /^missing required field openTasks$/],
+  ],
+  'bad-template-fallback.json': [['nodes/0/task/reason', /^merge field \{\{days_since account.lastCsmUpdateAt \| default a while\}\}: after "\|" write default "text to show when the value is missing"/, { nodeId: 'call' }]],
   'fields-enum-without-values/fields.json': [['fields/3', /^enum field region has no values/, { nodeId: 'region' }]],
   'fields-reserved-name/fields.json': [['fields/3/name', /^field name "health" is reserved/, { nodeId: 'health' }]],
   'fields-derived-unknown-field/fields.json': [['fields/3/derived/*/0/var', /unknown field mrrr - did you mean mrr\?/, { nodeId: 'arr' }]],
