@@ -413,3 +413,25 @@ describe('publishing acts on the current book', () => {
     expect(arch.body.message).toContain('the book (2 accounts) is being re-evaluated now');
   });
 });
+
+describe('preview says why an account would not enter', () => {
+  let srv: TestServer;
+  afterAll(async () => { await srv?.close(); });
+
+  it('names the trigger rule and the values it read, or the audience that leaves the account out', async () => {
+    srv = await startTestServer({ clock: new ManualClock('2026-11-02T09:00:00.000Z') });
+    const author = await srv.login('author@waymark.test');
+    await author.post('/api/accounts/bulk', { accounts: [
+      { id: 'steady', name: 'Steady Co', owner: 'csm-1', dauTrendPct: 5 },
+      { id: 'gone', name: 'Gone Co', owner: 'csm-1', dauTrendPct: -50, churned: true },
+      { id: 'dropping', name: 'Dropping Co', owner: 'csm-1', dauTrendPct: -40 },
+    ] });
+    const res = await author.post('/api/definitions/usage-drop/preview', { accountIds: ['steady', 'gone', 'dropping'], days: 30 });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.notEntered).sort()).toEqual(['gone', 'steady']);
+    expect(res.body.notEntered.steady).toMatchObject({ cause: 'trigger', values: { dauTrendPct: 5 } });
+    expect(res.body.notEntered.steady.reason).toMatch(/^The trigger does not hold in the next 30 days: it needs .+/);
+    expect(res.body.notEntered.gone).toMatchObject({ cause: 'audience', values: { churned: true } });
+    expect(res.body.notEntered.gone.reason).toMatch(/^The audience leaves it out/);
+  });
+});

@@ -2,6 +2,7 @@
  * /api/definitions...: the library of drafts (files in playbooks/) and published versions.
  * Viewers read; authors save, create, duplicate and archive; publishers publish.
  */
+import { explainNotEntered, type NotEntered } from '../definitions/why.js';
 import { Router, type Request } from 'express';
 import type { ServerContext, AuthedUser } from '../context.js';
 import type { Definition } from '../../engine/schema/definitions.js';
@@ -479,7 +480,17 @@ export function definitionsRouter(ctx: ServerContext): Router {
       accounts: records.map((a) => a.account), start, days, stepHours, owners: names, states, tasks: openTasks, instances,
       ...(def.kind === 'playbook' ? { playbooks: [def.id] } : {}),
     });
-    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length, ownerNames: names });
+    // For accounts asked for by id that would not enter the playbook, say why (the first check that stops it).
+    let notEntered: Record<string, NotEntered> | undefined;
+    if (def.kind === 'playbook' && body.accountIds) {
+      notEntered = {};
+      const entered = new Set(report.accounts.filter((a) => a.runs.some((r) => r.playbookId === def.id)).map((a) => a.accountId));
+      const fields = ctx.library.currentInput().fields?.fields ?? [];
+      for (const a of records) {
+        if (!entered.has(a.account.id)) notEntered[a.account.id] = explainNotEntered(lib, def, a.account, a.state, start, days, fields);
+      }
+    }
+    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length, ownerNames: names, ...(notEntered ? { notEntered } : {}) });
   });
 
   async function previewAccounts(ids: string[] | undefined): Promise<AccountRecord[]> {
