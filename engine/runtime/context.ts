@@ -67,7 +67,7 @@ export class EvalContext {
     this.lib = lib;
     this.now = now;
     // Canonical UTC text (what the engine and the store write) takes the memoised fast path.
-    this.nowMs = typeof now === 'string' && now.length === 24 && now.charCodeAt(23) === 90 ? timeMs(now) : Date.parse(now);
+    this.nowMs = typeof now === 'string' && isCanonicalTime(now) ? timeMs(now) : Date.parse(now);
     if (!Number.isFinite(this.nowMs)) throw new Error(`evaluate: now must be an ISO-8601 time, got ${JSON.stringify(now)}`);
     this.accountId = account.id;
     this.event = event;
@@ -102,12 +102,22 @@ export class EvalContext {
   /** Smallest wake time (ms) of an active instance, or Infinity. */
   earliestWake(): number {
     let next = Infinity;
+    // Canonical texts are compared as text; only the earliest is parsed.
+    let first: string | null = null;
     const list = this.instanceIndex === null ? this.inputInstances : this.instanceIndex.values();
     for (const inst of list) {
-      if (inst.status === 'active' && inst.wakeAt) {
-        const t = timeMs(inst.wakeAt);
-        if (t < next) next = t;
+      const w = inst.wakeAt;
+      if (inst.status !== 'active' || !w) continue;
+      if (isCanonicalTime(w)) {
+        if (first === null || w < first) first = w;
+        continue;
       }
+      const t = timeMs(w);
+      if (t < next) next = t;
+    }
+    if (first !== null) {
+      const t = timeMs(first);
+      if (t < next) next = t;
     }
     return next;
   }
@@ -310,6 +320,14 @@ export class EvalContext {
     if (s !== null && !this.ownJourneys && !this.ownTriggers && !this.ownRuns && this.health === s.health) return s;
     return { accountId: this.accountId, journeys: this.journeys, triggers: this.triggers, runs: this.runs, health: this.health, lastEvaluatedAt: this.now };
   }
+}
+
+/**
+ * Canonical engine time text ("YYYY-MM-DDTHH:MM:SS.mmmZ", what isoDate writes): such texts
+ * order like the instants they name, so they can be compared without parsing.
+ */
+export function isCanonicalTime(iso: string): boolean {
+  return iso.length === 24 && iso.charCodeAt(23) === 90 && iso.charCodeAt(10) === 84 && iso.charCodeAt(19) === 46;
 }
 
 // Engine times repeat across evaluations (now, entry times, wake times, often shared by many

@@ -6,7 +6,7 @@
 import type { Wait } from '../schema/definitions.js';
 import type { Instance, PathStep, Reason } from '../types.js';
 import type { CompiledNode, CompiledPlaybook } from './compile.js';
-import { EvalContext, DAY_MS, MAX_NODE_VISITS, isoDate, timeMs } from './context.js';
+import { EvalContext, DAY_MS, MAX_NODE_VISITS, isCanonicalTime, isoDate, timeMs } from './context.js';
 import { holds } from './rules.js';
 import { createOrRefreshTask, closeTask } from './tasks.js';
 import { applyUpdate } from './journeys.js';
@@ -130,18 +130,18 @@ function describeWait(ctx: EvalContext, wait: Wait): string {
 function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEvent: boolean): WaitOutcome {
   if (node.def.kind !== 'wait') return { end: `node ${node.id} is not a wait`, go: false };
   const wait = node.def.wait;
-  let wakeMs: number;
+  let due: boolean;
   if (wait.type === 'until-date' || inst.wakeAt === null) {
     // until-date follows the account's date if it changes; others are fixed once computed
     const w = waitWake(ctx, wait, Date.parse(inst.waitStartedAt ?? ctx.now));
     if (w.wakeMs === null) return { end: w.missing, go: false };
-    wakeMs = w.wakeMs;
-    if (inst.wakeAt === null || timeMs(inst.wakeAt) !== wakeMs) inst.wakeAt = isoDate(wakeMs);
+    if (inst.wakeAt === null || timeMs(inst.wakeAt) !== w.wakeMs) inst.wakeAt = isoDate(w.wakeMs);
+    due = ctx.nowMs >= w.wakeMs;
   } else {
-    wakeMs = timeMs(inst.wakeAt);
+    // canonical times compare as text (no parse)
+    due = isCanonicalTime(inst.wakeAt) && isCanonicalTime(ctx.now) ? ctx.now >= inst.wakeAt : ctx.nowMs >= timeMs(inst.wakeAt);
   }
   const wakeAt = inst.wakeAt!;
-  const due = ctx.nowMs >= wakeMs;
   switch (wait.type) {
     case 'duration':
     case 'until-date':
