@@ -85,7 +85,8 @@ describe('the sample library', () => {
     expect(tasks.some((t) => t.owner.type === 'account-owner')).toBe(true);
     expect(tasks.every((t) => t.reason !== undefined && (t.steps ?? []).every((s) => s.dueDays !== undefined))).toBe(true);
     const renewal = (defs['renewal-90-days'] as Playbook).nodes.find((n) => n.id === 'prepare-renewal')!;
-    expect(renewal.kind === 'task' && renewal.task.reason).toContain('Renewal in {{days_until account.renewalDate}} days');
+    expect(renewal.kind === 'task' && renewal.task.title).toBe('Renewal coming up: {{account.name}}');
+    expect(renewal.kind === 'task' && renewal.task.reason).toContain('Renews on {{date account.renewalDate}}');
     expect(renewal.kind === 'task' && renewal.task.email?.body).toContain('{{date account.renewalDate}}');
   });
 
@@ -147,12 +148,13 @@ describe('the sample library', () => {
     expect(holds(w, { openTickets: 3, openHighPriorityTickets: 0 })).toBe(false);
   });
 
-  it('bug risk: a high-priority bug open 30+ days, or more bugs than one per 50 licences', () => {
+  it('bug risk: a high-priority bug open 30+ days, or more bugs than one per 50 licences (at least 4)', () => {
     const w = when('bug-risk').when;
     expect(holds(w, { oldestHighPriorityBugOpenedAt: daysAgo(30), bugTickets: 1, licensesPurchased: 500 })).toBe(true);
     expect(holds(w, { oldestHighPriorityBugOpenedAt: daysAgo(29), bugTickets: 1, licensesPurchased: 500 })).toBe(false);
-    expect(holds(w, { bugTickets: 3, licensesPurchased: 100 })).toBe(true);
-    expect(holds(w, { bugTickets: 2, licensesPurchased: 100 })).toBe(false);
+    expect(holds(w, { bugTickets: 5, licensesPurchased: 200 })).toBe(true);
+    expect(holds(w, { bugTickets: 4, licensesPurchased: 200 })).toBe(false);
+    expect(holds(w, { bugTickets: 3, licensesPurchased: 100 })).toBe(false);
     expect(holds(w, { bugTickets: 2 })).toBe(false);
     expect(holds((defs['bug-risk'] as Playbook).exit!.when, { bugTickets: 0, licensesPurchased: 100 })).toBe(true);
   });
