@@ -249,6 +249,35 @@ describe('analytics API over a small book run by the engine', () => {
     expect(team.body.members.map((m: any) => m.id)).toEqual(expect.arrayContaining(['csm-1', 'csm-2', 'csm-3']));
   });
 
+  it('counts only CSMs in the team and puts role-owned tasks in the queue of the user with that team role', async () => {
+    // A detractor: after 5 days without a reply, the CS manager (role:cs-manager) is asked to step in.
+    const nps = { id: 'nps-f4', accountId: 'f-4', type: 'nps.response', occurredAt: clock.now().toISOString(), data: { score: 2 } };
+    expect((await admin.post('/api/events', { events: [nps] })).body.rejected).toEqual([]);
+    await srv.drain();
+    clock.set(clock.now().getTime() + 6 * DAY);
+    await srv.drain();
+    viewer = await srv.login('viewer@waymark.test');
+    const roleTasks = (await srv.store.listTasks({ owner: 'role:cs-manager', status: 'open' }, { limit: 100, offset: 0 })).items;
+    expect(roleTasks.length).toBeGreaterThan(0);
+
+    const cta = await viewer.get(`/api/analytics/cta-volume?from=${encodeURIComponent(new Date(start - DAY).toISOString())}`);
+    expect(cta.body.owners.some((o: any) => o.owner.startsWith('role:') || /Unassigned/.test(o.name))).toBe(false);
+    const alex = cta.body.owners.find((o: any) => o.owner === 'admin');
+    expect(alex).toMatchObject({ name: 'Alex Morgan (Head of CS)' });
+    expect(alex.open).toBeGreaterThanOrEqual(roleTasks.length);
+
+    const team = await viewer.get('/api/analytics/team');
+    const ids = team.body.members.map((m: any) => m.id);
+    // The support manager has the csm permission role but is not a CSM; the CS manager neither.
+    expect(ids).not.toContain('support-1');
+    expect(ids).not.toContain('admin');
+    expect(ids).toEqual(expect.arrayContaining(['csm-1', 'csm-2', 'csm-3']));
+    const queue = team.body.queues.find((q: any) => q.id === 'admin');
+    expect(queue).toMatchObject({ name: 'Alex Morgan (Head of CS)', teamRole: 'cs-manager' });
+    const own = (await srv.store.listTasks({ owner: 'admin', status: 'open' }, { limit: 0, offset: 0 })).total;
+    expect(queue.openTasks).toBe(own + roleTasks.length);
+  });
+
   it('requires sign-in', async () => {
     expect((await srv.anon().get('/api/analytics/health-mix')).status).toBe(401);
   });

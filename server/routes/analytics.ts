@@ -12,6 +12,7 @@ import { computeHealthMix } from '../analytics/health.js';
 import { computeCtaVolume, type Interval } from '../analytics/cta.js';
 import { computeChurn } from '../analytics/churn.js';
 import { computeTeam } from '../analytics/team.js';
+import { isCsm, resolveOwner, teamRoleLabel } from '../analytics/people.js';
 import { churnedAt, hasBookFilter, healthColor, isChurned, loadAccounts, loadTasks, num, stageOf, startedAt, str, type BookFilter } from '../analytics/load.js';
 
 const DAY = 86_400_000;
@@ -97,9 +98,18 @@ export function analyticsRouter(ctx: ServerContext): Router {
       const ids = new Set((await loadAccounts(ctx.store, { tier: filter.tier, segment: filter.segment })).map((a) => a.account.id));
       tasks = tasks.filter((t) => ids.has(t.accountId));
     }
-    const report = computeCtaVolume(tasks, from, to, interval);
-    const names = await userNames();
-    res.json({ filter, ...report, owners: report.owners.map((o) => ({ ...o, name: names.get(o.owner) ?? ownerLabel(o.owner) })) });
+    // Role-owned tasks count for the user whose team role matches (they are in that person's queue).
+    const users = await ctx.store.listUsers();
+    const queueOwner = new Map<string, string>();
+    const labels = new Map<string, string>();
+    for (const t of tasks) {
+      if (queueOwner.has(t.owner)) continue;
+      const r = resolveOwner(t.owner, users);
+      queueOwner.set(t.owner, r.userId ?? t.owner);
+      labels.set(r.userId ?? t.owner, r.name);
+    }
+    const report = computeCtaVolume(tasks.map((t) => ({ ...t, owner: queueOwner.get(t.owner) ?? t.owner })), from, to, interval);
+    res.json({ filter, ...report, owners: report.owners.map((o) => ({ ...o, name: labels.get(o.owner) ?? o.owner })) });
   });
 
   r.get('/analytics/churn', viewer, async (req, res) => {
@@ -128,9 +138,9 @@ export function analyticsRouter(ctx: ServerContext): Router {
     if (filter.tier || filter.segment) tasks = tasks.filter((t) => ids.has(t.accountId));
     const changes = journey && ids.size ? await ctx.store.listStageChanges({ journeyId: journey.id, accountIds: hasBookFilter(filter) ? [...ids] : undefined }) : [];
     const users = await ctx.store.listUsers();
-    // The team: everyone with the CSM role or who owns accounts (an owner id without a user still shows).
+    // The team: the CSMs, and whoever owns accounts (an owner id without a user still shows).
     const people = new Map<string, string>();
-    for (const u of users) if (u.roles.includes('csm') && !u.roles.includes('admin')) people.set(u.id, u.name);
+    for (const u of users) if (isCsm(u)) people.set(u.id, u.name);
     for (const a of records) {
       const o = str(a.account.fields.owner);
       if (o && !people.has(o)) people.set(o, users.find((u) => u.id === o)?.name ?? o);
@@ -141,17 +151,32 @@ export function analyticsRouter(ctx: ServerContext): Router {
       id: a.account.id, owner: str(a.account.fields.owner), color: healthColor(a), mrr: num(a.account.fields.mrr), churned: isChurned(a),
       ...(journey ? stageOf(a, journey.id) : { stage: null, enteredAt: null }),
     }));
-    const result = computeTeam(list, accounts, tasks.map((t) => ({ owner: t.owner, dueAt: t.dueAt, status: t.status })), journey, changes, now);
+    // Role-owned tasks are in the queue of the user with that team role: count them in that person's workload.
+    const teamTasks = tasks.map((t) => ({ owner: resolveOwner(t.owner, users).userId ?? t.owner, dueAt: t.dueAt, status: t.status }));
+    const result = computeTeam(list, accounts, teamTasks, journey, changes, now);
     result.members.sort((a, b) => a.name.localeCompare(b.name));
-    res.json({ filter, ...result });
+    // People outside the CSM team who work a queue (support, management): their open work, not a book.
+    const queues: { id: string; name: string; teamRole: string | null; openTasks: number; overdueTasks: number }[] = [];
+    const byOwner = new Map<string, { open: number; overdue: number }>();
+    for (const t of teamTasks) {
+      if (people.has(t.owner)) continue;
+      const c = byOwner.get(t.owner) ?? { open: 0, overdue: 0 };
+      c.open++;
+      if (t.dueAt < now) c.overdue++;
+      byOwner.set(t.owner, c);
+    }
+    for (const [id, c] of byOwner) {
+      const u = users.find((x) => x.id === id);
+      const name = u?.name ?? (id.startsWith('role:') ? `${teamRoleLabel(id.slice(5))} queue` : id);
+      queues.push({ id, name, teamRole: u?.teamRole ?? (id.startsWith('role:') ? id.slice(5) : null), openTasks: c.open, overdueTasks: c.overdue });
+    }
+    queues.sort((a, b) => a.name.localeCompare(b.name));
+    res.json({ filter, ...result, queues });
   });
 
   return r;
 }
 
-function ownerLabel(owner: string): string {
-  return owner.startsWith('role:') ? `Unassigned (${owner.slice(5)})` : owner;
-}
 
 // ---------- OpenAPI ----------
 
