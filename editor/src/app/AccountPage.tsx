@@ -3,7 +3,7 @@ import { useMemo, useState } from 'react';
 import { useApi } from './useApi.js';
 import { Link } from './router.js';
 import { Async, Card, Empty, Field, HealthBadge, PageHeader, PriorityBadge, TypeBadge } from './ui.js';
-import { daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
+import { arrows, daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
 import { ActivityForm } from './ActivityForm.js';
 import { FilterableTimeline, HealthMeasures, JourneyStages } from './AccountParts.js';
 import { canWork, useAuth } from './auth.js';
@@ -12,7 +12,8 @@ import type { Health, Task, TimelineEntry } from '../../../engine/types.js';
 
 export function AccountPage({ id }: { id: string }) {
   const res = useApi<AccountDetail>(`/api/accounts/${encodeURIComponent(id)}`);
-  return <Async res={res} label="Loading account…">{(d) => <AccountView detail={d} reload={res.reload} />}</Async>;
+  return <Async res={res} label="Loading account…" notFound={
+    <Empty title="Account not found">No account has the id “{id}”. <Link to="/accounts">Back to accounts</Link></Empty>}>{(d) => <AccountView detail={d} reload={res.reload} />}</Async>;
 }
 
 function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => void }) {
@@ -40,7 +41,11 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
     <>
       <div className="wm-small" style={{ marginBottom: 8 }}><Link to="/accounts">← Accounts</Link></div>
       <PageHeader title={accountName(a)} subtitle={<span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-        <HealthBadge color={health?.color} score={health?.score} /><span>{a.id}</span>
+        <HealthBadge color={health?.color} score={health?.score} />
+        {Object.values(detail.state?.journeys ?? {}).map((pos) => (
+          <span key={pos.stage} className="wm-badge" data-testid="header-stage" title={`In this stage since ${formatDate(pos.enteredAt)}`}>{humanize(pos.stage)}</span>
+        ))}
+        <span>{a.id}</span>
       </span>} />
       {f.churned === true && (
         <div className="wm-banner wm-banner-danger" role="status">This account churned{typeof f.churnedAt === 'string' ? ` on ${formatDate(f.churnedAt)}` : ''}.</div>
@@ -71,14 +76,14 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
           </Card>
         </div>
         <div>
-          <Card title="Health"><HealthMeasures health={health} />
+          <Card title="Health"><HealthMeasures health={health} computedAt={detail.state?.lastEvaluatedAt} />
             {healthHistory.length > 0 && (
               <>
                 <h3>History</h3>
                 <ul className="wm-small" style={{ margin: 0, paddingLeft: 18 }}>
                   {healthHistory.slice(0, 8).map((h, i) => 'score' in h
                     ? <li key={i}>{formatDate(h.at)}: {h.color} ({Math.round(h.score)})</li>
-                    : <li key={i}>{formatDate(h.at)}: {(h as TimelineEntry).text}</li>)}
+                    : <li key={i}>{formatDate(h.at)}: {arrows((h as TimelineEntry).text)}</li>)}
                 </ul>
               </>
             )}
@@ -142,7 +147,7 @@ function TaskTable({ tasks, nowMs, past, empty }: { tasks: Task[]; nowMs: number
                 <td className={'wm-nowrap' + (overdue ? ' wm-overdue' : '')}>
                   {past ? `${t.status === 'done' ? 'Done' : 'Closed'} ${formatDate(t.completedAt ?? t.updatedAt)}` : `${overdue ? 'Overdue ' : ''}${formatDate(t.dueAt)}`}
                 </td>
-                <td>{t.reasonText}</td>
+                <td>{arrows(t.reasonText)}</td>
               </tr>
             );
           })}

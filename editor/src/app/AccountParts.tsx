@@ -1,19 +1,27 @@
 /** Account context pieces shared by the task page and the account page. */
 import { useState } from 'react';
 import type { Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
-import { formatDate, formatDateTime, formatNumber, humanize } from './format.js';
+import { arrows, formatDate, formatDateTime, formatNumber, humanize } from './format.js';
 import { Empty, HealthBadge } from './ui.js';
 
 const COLOR_VAR: Record<string, string> = { green: 'var(--wm-ok)', yellow: 'var(--wm-warn)', red: 'var(--wm-danger)' };
 
-export function HealthMeasures({ health }: { health: Health | null | undefined }) {
+/**
+ * health.at is when the score last changed (the engine keeps the old object while nothing
+ * moves); computedAt, the account's last evaluation, is when it was last checked.
+ */
+export function HealthMeasures({ health, computedAt }: { health: Health | null | undefined; computedAt?: string | null }) {
   if (!health) return <Empty title="No health score yet">It appears after the account's first evaluation.</Empty>;
   const measures = Object.entries(health.measures ?? {});
   return (
     <div>
       <div style={{ display: 'flex', alignItems: 'center', gap: 10, marginBottom: 8 }}>
         <HealthBadge color={health.color} score={health.score} />
-        <span className="wm-muted wm-small">as of {formatDate(health.at)}</span>
+        <span className="wm-muted wm-small" data-testid="health-when">
+          {!computedAt ? `Score changed on ${formatDate(health.at)}`
+            : computedAt.slice(0, 10) === health.at.slice(0, 10) ? `Computed ${formatDateTime(computedAt)}`
+            : `Computed ${formatDateTime(computedAt)} · unchanged since ${formatDate(health.at)}`}
+        </span>
       </div>
       {measures.length > 0 && (
         <table className="wm-table wm-measures">
@@ -52,7 +60,7 @@ export function JourneyStages({ journeys, stageNames }: { journeys: Record<strin
                 <li key={i}>
                   <div><span className="wm-muted wm-small">{formatDate(h.at)}</span>{' '}
                     {h.from ? (stageNames?.[h.from] ?? humanize(h.from)) : <span className="wm-muted">Start</span>} → <strong>{stageNames?.[h.to] ?? humanize(h.to)}</strong></div>
-                  {h.reasonText && <div className="wm-muted wm-small">{h.reasonText}</div>}
+                  {h.reasonText && <div className="wm-muted wm-small">{arrows(h.reasonText)}</div>}
                 </li>
               ))}
             </ol>
@@ -88,7 +96,7 @@ export function FilterableTimeline({ entries, names, pageSize = 25 }: { entries:
       <Timeline entries={filtered} limit={shown} names={names} />
       {filtered.length > shown && (
         <button type="button" className="wm-btn wm-btn-small" style={{ marginTop: 8 }} onClick={() => setShown((n) => n + pageSize)}>
-          Show {Math.min(pageSize, filtered.length - shown)} more of {filtered.length - shown}
+          {filtered.length - shown <= pageSize ? `Show the remaining ${filtered.length - shown}` : `Show ${pageSize} more (${filtered.length - shown} not shown)`}
         </button>
       )}
     </div>
@@ -107,7 +115,7 @@ export function Timeline({ entries, limit, names }: { entries: TimelineEntry[]; 
           <div className="wm-when" title={formatDateTime(e.at)}>{formatDate(e.at)}</div>
           <div>
             <span className="wm-kind">{e.kind === 'activity' && e.subtype ? (e.subtype === 'ebr' ? 'EBR' : humanize(e.subtype)) : (KIND_LABEL[e.kind] ?? humanize(e.kind))}</span>
-            <span>{e.text}</span>
+            <span>{arrows(e.text)}</span>
             {e.by && <span className="wm-muted wm-small"> — {names?.get(e.by) ?? e.by}</span>}
           </div>
         </li>

@@ -9,7 +9,7 @@ import { query } from '../api.js';
 import { useApi } from './useApi.js';
 import { setSearch, useLocation } from './router.js';
 import { Async, Card, Empty, PageHeader } from './ui.js';
-import { formatDate, formatMoney, formatNumber, formatPercent, humanize } from './format.js';
+import { formatFixed, formatMonth, formatMoney, formatNumber, formatPercent, formatWeek, humanize } from './format.js';
 import { churnRows, ctaVolume, funnelRows, healthMix } from './analytics-data.js';
 import type { UserSummary } from './types.js';
 
@@ -43,11 +43,7 @@ export function AnalyticsPage() {
   // The funnel waits for the journey list so it asks for one journey, not the default twice.
   const funnel = useApi<unknown>(defs.data || defs.error ? '/api/analytics/funnel' + query({ journey, ...segmentFilters }) : null);
   const health = useApi<unknown>('/api/analytics/health-mix' + query(segmentFilters));
-  const range = useMemo(() => {
-    const now = Date.now();
-    // The last 12 weeks up to now (the server buckets by week).
-    return { from: new Date(now - 12 * 7 * 86_400_000).toISOString(), to: new Date(now).toISOString() };
-  }, []);
+  const range = useMemo(() => volumeRange(Date.now()), []);
   const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ ...range, interval: 'week', ...segmentFilters }));
   const churn = useApi<unknown>('/api/analytics/churn' + query({ months: 12, ...segmentFilters }));
 
@@ -94,11 +90,22 @@ export function AnalyticsPage() {
         </Card>
       </div>
 
-      <Card title={`CTA volume by type, weekly (${formatDate(range.from)} – ${formatDate(range.to)})`}>
-        <Async res={volume} label="Loading CTA volume…">{(d) => <VolumeSection data={d} ownerName={ownerName} />}</Async>
+      <Card title={`CTA volume by type, weekly (12 full weeks from ${formatWeek(range.from).replace('Week of ', '')} and this week so far)`}>
+        <Async res={volume} label="Loading CTA volume…">{(d) => <VolumeSection data={d} ownerName={ownerName} currentWeek={range.currentWeek} />}</Async>
       </Card>
     </>
   );
+}
+
+/**
+ * Twelve full Monday-to-Sunday weeks (UTC, as the server buckets them) and the current week so
+ * far: starting at a Monday keeps the first bar from being a partial week.
+ */
+export function volumeRange(nowMs: number): { from: string; to: string; currentWeek: string } {
+  const DAY = 86_400_000;
+  const today = Math.floor(nowMs / DAY) * DAY;
+  const monday = today - ((new Date(today).getUTCDay() + 6) % 7) * DAY;
+  return { from: new Date(monday - 12 * 7 * DAY).toISOString(), to: new Date(nowMs).toISOString(), currentWeek: new Date(monday).toISOString().slice(0, 10) };
 }
 
 function FunnelSection({ data }: { data: unknown }) {
@@ -148,10 +155,10 @@ function FunnelSection({ data }: { data: unknown }) {
                   <td className="wm-num" data-col="current">{formatNumber(r.current)}</td>
                   <td className="wm-num" data-col="entered">{formatNumber(r.entered)}</td>
                   <td className="wm-num" data-col="conversion">{i === rows.length - 1 && r.conversion === null ? '—' : pct(r.conversion)}</td>
-                  <td className="wm-num" data-col="medianDays">{formatNumber(r.medianDays, 1)}</td>
+                  <td className="wm-num" data-col="medianDays">{formatFixed(r.medianDays, 1)}</td>
                   <td className="wm-num" data-col="targetDays">{formatNumber(r.targetDays)}</td>
                   <td>{r.medianDays === null || r.targetDays === null ? <span className="wm-muted">—</span> : over
-                    ? <span className="wm-overdue">{formatNumber(r.medianDays - r.targetDays, 1)} days over</span>
+                    ? <span className="wm-overdue">{formatFixed(r.medianDays - r.targetDays, 1)} days over</span>
                     : <span style={{ color: 'var(--wm-ok)' }}>within target</span>}</td>
                 </tr>
               );
@@ -208,7 +215,7 @@ function HealthSection({ data }: { data: unknown }) {
 function ChurnSection({ data }: { data: unknown }) {
   const { rows, average } = churnRows(data);
   if (rows.length === 0) return <Empty title="No MRR history yet" />;
-  const chart = rows.map((r) => ({ month: r.month.slice(0, 7), 'Churn rate %': r.rate === null ? null : Math.round(r.rate * 10000) / 100 }));
+  const chart = rows.map((r) => ({ month: formatMonth(r.month), 'Churn rate %': r.rate === null ? null : Math.round(r.rate * 10000) / 100 }));
   return (
     <>
       <div className="wm-muted wm-small">Average monthly churn: <strong>{formatPercent(average, 2)}</strong> (MRR cancelled in the month ÷ MRR at its start)</div>
@@ -229,7 +236,7 @@ function ChurnSection({ data }: { data: unknown }) {
           <tbody>
             {rows.map((r) => (
               <tr key={r.month}>
-                <td>{r.month.slice(0, 7)}{r.partial && <span className="wm-muted wm-small"> (so far)</span>}</td>
+                <td>{formatMonth(r.month)}{r.partial && <span className="wm-muted wm-small"> (so far)</span>}</td>
                 <td className="wm-num">{formatMoney(r.startMrr)}</td>
                 <td className="wm-num">{formatMoney(r.churnedMrr)}</td>
                 <td className="wm-num">{formatPercent(r.rate, 2)}</td>
@@ -242,11 +249,12 @@ function ChurnSection({ data }: { data: unknown }) {
   );
 }
 
-function VolumeSection({ data, ownerName }: { data: unknown; ownerName: (id: string) => string }) {
+function VolumeSection({ data, ownerName, currentWeek }: { data: unknown; ownerName: (id: string) => string; currentWeek: string }) {
   const { rows, types, byOwner } = ctaVolume(data);
   if (rows.length === 0) return <Empty title="No CTAs were raised in this period" />;
   const color = (t: string, i: number) => TYPE_COLORS[t] ?? EXTRA_COLORS[i % EXTRA_COLORS.length];
-  const chart = rows.map((r) => ({ ...r, label: formatDate(r.period) }));
+  const weekLabel = (period: string) => formatWeek(period) + (period.slice(0, 10) === currentWeek ? ' (so far)' : '');
+  const chart = rows.map((r) => ({ ...r, label: weekLabel(r.period).replace('Week of ', '') }));
   return (
     <>
       <div className="wm-chart" aria-hidden="true">
@@ -263,10 +271,10 @@ function VolumeSection({ data, ownerName }: { data: unknown; ownerName: (id: str
       </div>
       <div className="wm-table-wrap">
         <table className="wm-table wm-chart-table">
-          <thead><tr><th>Week of</th>{types.map((t) => <th key={t} className="wm-num">{humanize(t)}</th>)}<th className="wm-num">Total</th></tr></thead>
+          <thead><tr><th>Week</th>{types.map((t) => <th key={t} className="wm-num">{humanize(t)}</th>)}<th className="wm-num">Total</th></tr></thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.period}><td>{formatDate(r.period)}</td>{types.map((t) => <td key={t} className="wm-num">{formatNumber(r[t])}</td>)}<td className="wm-num"><strong>{formatNumber(r.total)}</strong></td></tr>
+              <tr key={r.period}><td>{weekLabel(r.period)}</td>{types.map((t) => <td key={t} className="wm-num">{formatNumber(r[t])}</td>)}<td className="wm-num"><strong>{formatNumber(r.total)}</strong></td></tr>
             ))}
           </tbody>
         </table>
@@ -276,7 +284,7 @@ function VolumeSection({ data, ownerName }: { data: unknown; ownerName: (id: str
           <h3>By CSM</h3>
           <table className="wm-table">
             <thead><tr><th>CSM</th><th className="wm-num">CTAs</th></tr></thead>
-            <tbody>{byOwner.map((o) => <tr key={o.owner}><td>{o.name === o.owner ? ownerName(o.owner) : o.name}</td><td className="wm-num">{formatNumber(o.count)}</td></tr>)}</tbody>
+            <tbody>{byOwner.map((o) => <tr key={o.owner}><td>{o.owner.startsWith('role:') ? `Unassigned (${humanize(o.owner.slice(5))} queue)` : o.name === o.owner ? ownerName(o.owner) : o.name}</td><td className="wm-num">{formatNumber(o.count)}</td></tr>)}</tbody>
           </table>
         </>
       )}

@@ -6,6 +6,7 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, setUnauthorizedHandler } from '../api.js';
 import { AuthContext, canWork, isLeader, type Me } from './auth.js';
+import { humanize } from './format.js';
 import { Link, matchPath, navigate, Redirect, useLocation } from './router.js';
 import { Empty, ErrorBox, Loading, ToastProvider } from './ui.js';
 import { LoginPage } from './LoginPage.js';
@@ -182,7 +183,7 @@ function Shell({ user, pathname, onSignOut, children }: { user: Me; pathname: st
               <div className="wm-menu-info">
                 <div><strong>{user.name}</strong></div>
                 <div className="wm-muted wm-small">{user.email}</div>
-                <div className="wm-muted wm-small">Role: {user.roles.join(', ')}{user.teamRole ? ` · ${user.teamRole}` : ''}</div>
+                <div className="wm-muted wm-small">Role: {user.roles.map(humanize).join(', ')}{user.teamRole && user.teamRole !== user.roles[0] ? ` · ${humanize(user.teamRole)}` : ''}</div>
               </div>
               <button type="button" role="menuitem" className="wm-btn wm-btn-ghost" onClick={onSignOut}>Sign out</button>
             </div>

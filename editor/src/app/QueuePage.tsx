@@ -7,7 +7,7 @@ import { api, query } from '../api.js';
 import { useApi } from './useApi.js';
 import { Link, setSearch, useLocation } from './router.js';
 import { Async, Empty, ErrorBox, Modal, PageHeader, PriorityBadge, TypeBadge, useToast } from './ui.js';
-import { compareTasks, dateInputValue, daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
+import { arrows, compareTasks, dateInputValue, daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
 import type { FacetCounts, QueueResponse, QueueTask } from './types.js';
 
 const FACETS: { key: 'type' | 'priority' | 'due' | 'tier'; label: string; options?: { value: string; label: string }[] }[] = [
@@ -181,7 +181,7 @@ function QueueRow({ task: t, nowMs, selected, onSelect }: { task: QueueTask; now
       <input type="checkbox" checked={selected} onChange={(e) => onSelect(e.target.checked)} aria-label={`Select ${t.title}`} style={{ marginTop: 3 }} />
       <div style={{ minWidth: 0 }}>
         <div className="wm-task-title"><Link to={`/tasks/${encodeURIComponent(t.id)}`}>{t.title}</Link>{t.flaggedRed && <span className="wm-flag" title="Flagged for escalation"> ⚑ Flagged</span>}</div>
-        <div className="wm-task-reason">{t.reasonText}</div>
+        <div className="wm-task-reason">{arrows(t.reasonText)}</div>
         <div className="wm-task-meta">
           <PriorityBadge priority={t.priority} />
           <TypeBadge type={t.type} />

@@ -6,8 +6,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api.js';
 import { useApi } from './useApi.js';
 import { Link, navigate } from './router.js';
-import { Async, Card, ErrorBox, Field, Modal, PageHeader, PriorityBadge, TypeBadge, useToast, Loading } from './ui.js';
-import { daysUntil, formatDate, formatDateTime, formatMoney, formatValue, humanize, relativeDays } from './format.js';
+import { Async, Card, Empty, ErrorBox, Field, Modal, PageHeader, PriorityBadge, TypeBadge, useToast, Loading } from './ui.js';
+import { arrows, daysUntil, formatDate, formatDateTime, formatMoney, formatValue, humanize, relativeDays } from './format.js';
 import { ActivityForm } from './ActivityForm.js';
 import { HealthMeasures, Timeline } from './AccountParts.js';
 import { SnoozeDialog } from './QueuePage.js';
@@ -47,7 +47,10 @@ export function htmlToText(html: string): string {
 export function TaskPage({ id }: { id: string }) {
   const res = useApi<TaskDetail>(`/api/tasks/${encodeURIComponent(id)}`);
   return (
-    <Async res={res} label="Loading task…">
+    <Async res={res} label="Loading task…" notFound={
+      <Empty title="Task not found">
+        It may have been closed and removed, or the link is wrong. <Link to="/queue">Back to my queue</Link>
+      </Empty>}>
       {(d) => <TaskView detail={d} reload={res.reload} />}
     </Async>
   );
@@ -201,7 +204,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
             ) : <div className="wm-muted">The account could not be loaded.</div>}
           </Card>
           <Card title="Health">
-            <HealthMeasures health={detail.health ?? accountDetail?.health ?? accountDetail?.state?.health} />
+            <HealthMeasures health={detail.health ?? accountDetail?.health ?? accountDetail?.state?.health} computedAt={detail.state?.lastEvaluatedAt ?? accountDetail?.state?.lastEvaluatedAt} />
           </Card>
           <Card title="Recent timeline">
             {accountRes.error ? <ErrorBox error={accountRes.error} onRetry={accountRes.reload} /> : !accountDetail ? <Loading /> : <Timeline entries={timeline} limit={8} names={names} />}
@@ -225,7 +228,7 @@ function WhyThisTask({ task, audit, playbookName, names }: { task: Task; audit: 
   const conditionText = typeof audit.data?.conditionText === 'string' ? audit.data.conditionText : null;
   return (
     <div className="wm-why">
-      <p style={{ margin: '0 0 8px', fontSize: 15 }}>{task.reasonText}</p>
+      <p style={{ margin: '0 0 8px', fontSize: 15 }}>{arrows(task.reasonText)}</p>
       {conditionText && <p style={{ margin: '0 0 8px' }}><span className="wm-muted">Condition: </span>{conditionText}</p>}
       {values.length > 0 && (
         <>

@@ -78,11 +78,16 @@ export function formatValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** "tier-1" -> "Tier 1", "high-touch" -> "High touch". */
+/** Words that are abbreviations in customer success, written in capitals wherever they appear. */
+const ACRONYMS = new Set(['cs', 'csm', 'csms', 'cta', 'ctas', 'ivm', 'ebr', 'qbr', 'nps', 'mrr', 'arr', 'api', 'id', 'sla', 'kpi', 'roi', 'poc', 'sso', 'crm']);
+
+/** "tier-1" -> "Tier 1", "high-touch" -> "High touch", "cs-manager" -> "CS manager", "ivm-reached" -> "IVM reached". */
 export function humanize(s: unknown): string {
   if (typeof s !== 'string' || !s) return '—';
   const t = s.replace(/[-_.]+/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return t.charAt(0).toUpperCase() + t.slice(1);
+  const words = t.split(' ').map((w) => (ACRONYMS.has(w) ? (w.endsWith('s') && w.length > 3 ? w.slice(0, -1).toUpperCase() + 's' : w.toUpperCase()) : w));
+  const out = words.join(' ');
+  return out.charAt(0).toUpperCase() + out.slice(1);
 }
 
 export const PRIORITY_ORDER: Record<string, number> = { urgent: 0, high: 1, medium: 2, low: 3 };
@@ -98,4 +103,23 @@ export function compareTasks(a: { priority: string; dueAt: string; id: string },
 /** A yyyy-mm-dd string for <input type="date">, from a ms time, in UTC. */
 export function dateInputValue(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Engine texts write moves as "A -> B"; show them with a real arrow. */
+export function arrows(text: string): string {
+  return typeof text === 'string' ? text.replace(/\s*->\s*/g, ' → ') : text;
+}
+
+/** "Dec 2025" from "2025-12" or any ISO time in that month. */
+export function formatMonth(v: unknown): string {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}/.test(v)) return typeof v === 'string' && v ? v : '—';
+  const m = Number(v.slice(5, 7));
+  return m >= 1 && m <= 12 ? `${MONTHS[m - 1]} ${v.slice(0, 4)}` : v;
+}
+
+/** A number with exactly this many decimals ("81.0", "245.7"), so a column reads evenly. */
+export function formatFixed(v: unknown, digits: number): string {
+  const n = typeof v === 'number' ? v : Number(v);
+  if (v === null || v === undefined || v === '' || !Number.isFinite(n)) return '—';
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }

@@ -35,7 +35,9 @@ export function ErrorBox({ error, onRetry }: { error: ApiError | Error | string;
 }
 
 /** Shows loading / error / content for a resource, keeping stale content visible while reloading. */
-export function Async<T>({ res, children, label }: { res: { data: T | undefined; error: ApiError | null; loading: boolean; reload: () => void }; children: (data: T) => ReactNode; label?: string }) {
+export function Async<T>({ res, children, label, notFound }: { res: { data: T | undefined; error: ApiError | null; loading: boolean; reload: () => void }; children: (data: T) => ReactNode; label?: string; notFound?: ReactNode }) {
+  // A 404 will not change on a retry: say what is missing instead of offering "Try again".
+  if (notFound !== undefined && res.error?.status === 404 && res.data === undefined) return <>{notFound}</>;
   if (res.error && res.data === undefined) return <ErrorBox error={res.error} onRetry={res.reload} />;
   if (res.data === undefined) return <Loading label={label} />;
   return <>{res.error && <ErrorBox error={res.error} onRetry={res.reload} />}{children(res.data)}</>;

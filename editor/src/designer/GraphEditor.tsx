@@ -15,7 +15,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import type { Branch, FieldDef, Journey, NodeKind, Playbook, Scorecard } from '../../../engine/schema/definitions.js';
 import {
-  TRIGGER_ID, canvasNodes, canvasEdges, addNode, removeElements, connect, outputHandles, setPositions,
+  TRIGGER_ID, canvasNodes, canvasEdges, addNode, freeSpot, removeElements, connect, outputHandles, setPositions,
   autoLayout, copySelection, pasteClip, type Clip, type Doc, type CanvasKind,
 } from './graph-model.js';
 import { nodeTypes, KIND_META, type CanvasNodeType, type NodeData } from './canvas-nodes.js';
@@ -29,7 +29,7 @@ import { PreviewPanel, type PreviewDecor } from './PreviewPanel.js';
 import { VersionsPanel } from './VersionsPanel.js';
 import { PublishDialog } from './PublishDialog.js';
 import { builderFields, type BuilderField } from './rule-model.js';
-import { useJourneyCounts } from './journey-counts.js';
+import { STAGE_COUNT_LABEL, useJourneyCounts } from './journey-counts.js';
 import { Link } from '../app/router.js';
 
 export interface EditorContext {
@@ -158,7 +158,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     };
     if (preview?.path.has(n.id)) { data.onPath = true; data.reason = preview.path.get(n.id); }
     if (preview?.counts) { data.count = preview.counts[n.id] ?? 0; data.countLabel = 'Accounts that would reach this node'; }
-    else if (stageCounts && doc.kind === 'journey') { data.count = stageCounts[n.id] ?? null; data.countLabel = 'Accounts in this stage now'; }
+    else if (stageCounts && doc.kind === 'journey') { data.count = stageCounts[n.id] ?? null; data.countLabel = STAGE_COUNT_LABEL; }
     return {
       id: n.id, type: 'waymark', position: dragPos[n.id] ?? n.position, data,
       selected: selectedNodes.has(n.id), deletable: n.id !== TRIGGER_ID,
@@ -254,17 +254,18 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     let pos = at;
     const sel = [...selectedNodesRef.current];
     const from = !at && sel.length === 1 ? sel[0] : null;
+    // Where the nodes are drawn (the layout, or the automatic one for nodes without a spot).
+    const taken = rf.getNodes().map((n) => n.position);
     if (!pos && from) {
-      // Below the selected node, moved aside while that spot is taken.
-      const p = d.layout?.nodes[from] ?? { x: 0, y: 0 };
-      const taken = Object.entries(d.layout?.nodes ?? {}).filter(([id]) => id !== from).map(([, q]) => q);
-      pos = { x: p.x, y: p.y + 150 };
-      for (let i = 0; i < 8 && taken.some((q) => Math.abs(q.x - pos!.x) < 240 && Math.abs(q.y - pos!.y) < 110); i++) pos = { x: pos.x + 260, y: pos.y };
+      // Below the selected node, or the nearest free spot to it.
+      const p = d.layout?.nodes[from] ?? rf.getNode(from)?.position ?? { x: 0, y: 0 };
+      pos = freeSpot(taken, { x: p.x, y: p.y + 150 });
     }
     if (!pos) {
+      // The middle of the visible canvas, or the nearest free spot to it; then it is scrolled into view.
       const box = wrapper.current?.getBoundingClientRect();
       const center = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 2 }) : { x: 0, y: 0 };
-      pos = { x: center.x - 110, y: center.y - 40 };
+      pos = freeSpot(taken, { x: center.x - 110, y: center.y - 40 });
     }
     const res = addNode(d, kind, pos);
     d = res.doc;

@@ -97,8 +97,9 @@ function PlaybookSettings({ pb, onChange, ctx, builder }: Props & { pb: Playbook
 }
 
 function ReentryForm({ value, onChange }: { value: Reentry; onChange: (r: Reentry) => void }) {
+  // One column: the policy names are long and a half-width select cut them off.
   return (
-    <div className="wmd-cols">
+    <div className="wmd-stack">
       <SelectRow label="Re-entry" value={value.policy} onChange={(p) => onChange(
         p === 'once' ? { policy: 'once' } : p === 'after-exit' ? { policy: 'after-exit' } : p === 'cooldown' ? { policy: 'cooldown', days: 30 } : { policy: 'max-times', times: 3 })}
         options={[['once', 'Once per account, ever'], ['after-exit', 'Again after the run ends'], ['cooldown', 'Again after a cooldown'], ['max-times', 'At most N times']]} />

@@ -2,6 +2,7 @@
  * The library: every definition with its kind, trigger, status, last change and validation
  * state; filter by kind; create (blank or from a sample), duplicate, archive.
  */
+import { formatDateTime } from '../app/format.js';
 import { useContext, useMemo, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { AuthContext, hasRole } from '../app/auth.js';
@@ -71,7 +72,7 @@ export function LibraryPage() {
                     {d.liveVersion && d.draftChanged && !d.archived ? <div className="wm-muted wm-small">unpublished changes</div> : null}
                   </td>
                   <td className="wm-nowrap"><ProblemBadge p={d.problems} /></td>
-                  <td className="wm-nowrap wm-small">{d.updatedAt ? new Date(d.updatedAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—'}</td>
+                  <td className="wm-nowrap wm-small">{formatDateTime(d.updatedAt)}</td>
                   {canAuthor && (
                     <td className="wm-nowrap">
                       {!d.archived && (d.kind === 'playbook' || d.kind === 'journey') && <button type="button" className="wm-btn wm-btn-ghost wm-btn-small" onClick={() => setDialog({ mode: 'duplicate', from: d })} aria-label={`Duplicate ${d.name}`}>Duplicate</button>}

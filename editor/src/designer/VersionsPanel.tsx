@@ -9,6 +9,7 @@ import { definitionsApi, versionDefinition, type DiffResult, type VersionInfo } 
 import { canvasNodes, canvasEdges, ensureLayout, outputHandles, type Doc } from './graph-model.js';
 import { nodeTypes, type CanvasNodeType } from './canvas-nodes.js';
 import { nodeText } from './summaries.js';
+import { formatDateTime } from '../app/format.js';
 
 type Ref = number | 'draft';
 
@@ -23,10 +24,21 @@ export function VersionsPanel({ id, doc, fields, dirty }: { id: string; doc: Doc
     definitionsApi.users().then((r) => setNames(Object.fromEntries(r.items.map((u) => [u.id, u.name]))), () => { /* ids stay shown */ });
   }, []);
   useEffect(() => {
-    definitionsApi.versions(id).then((r) => {
+    let live = true;
+    definitionsApi.versions(id).then(async (r) => {
+      const versions = r.items.map((v) => v.version);
+      // Whether the saved draft differs from the live version decides the useful comparison.
+      let draftDiffers = versions.length === 0;
+      if (versions.length) {
+        try { draftDiffers = diffIsEmpty(await definitionsApi.diff(id, Math.max(...versions), 'draft')) === false; } catch { draftDiffers = false; }
+      }
+      if (!live) return;
+      const pair = defaultComparison(versions, draftDiffers);
       setItems(r.items);
-      if (r.items.length) setFrom(r.items[0].version);
-    }, (e: Error) => setError(e.message));
+      setFrom(pair.from);
+      setTo(pair.to);
+    }, (e: Error) => { if (live) setError(e.message); });
+    return () => { live = false; };
   }, [id]);
   if (error) return <div className="wm-error" role="alert">{error}</div>;
   if (!items) return <p className="wm-muted" role="status">Loading history…</p>;
@@ -38,7 +50,7 @@ export function VersionsPanel({ id, doc, fields, dirty }: { id: string; doc: Doc
         <ol className="wmd-versions">
           {items.map((v) => (
             <li key={v.version}>
-              <div><strong>v{v.version}</strong> <span className="wm-muted wm-small">{new Date(v.publishedAt).toLocaleString()} · {names[v.author] ?? v.author}</span></div>
+              <div><strong>v{v.version}</strong> <span className="wm-muted wm-small">{formatDateTime(v.publishedAt)} · {names[v.author] ?? v.author}</span></div>
               <div className="wm-small">{v.message}</div>
             </li>
           ))}
@@ -65,6 +77,23 @@ export function VersionsPanel({ id, doc, fields, dirty }: { id: string; doc: Doc
       {diffOpen && <DiffView id={id} from={from ?? 0} to={to} fields={fields} current={doc} onClose={() => setDiffOpen(false)} />}
     </div>
   );
+}
+
+/**
+ * The comparison the panel opens with: the draft against the live version when the draft has
+ * changes, else the previous version against the latest (or nothing against v1, or against
+ * the draft when nothing is published).
+ */
+export function defaultComparison(versions: number[], draftDiffers: boolean): { from: Ref; to: Ref } {
+  const sorted = [...versions].sort((a, b) => b - a);
+  if (sorted.length === 0) return { from: 0, to: 'draft' };
+  if (draftDiffers) return { from: sorted[0], to: 'draft' };
+  return { from: sorted[1] ?? 0, to: sorted[0] };
+}
+
+export function diffIsEmpty(d: Pick<DiffResult, 'nodes' | 'edges' | 'settings' | 'layoutChanged' | 'textDiff'>): boolean {
+  const none = (c: { added: string[]; removed: string[]; changed?: string[] } | undefined) => !c || (c.added.length === 0 && c.removed.length === 0 && (c.changed?.length ?? 0) === 0);
+  return !d.textDiff?.trim() && none(d.nodes) && none(d.edges) && !(d.settings?.length) && !d.layoutChanged;
 }
 
 async function loadSide(id: string, ref: Ref): Promise<Definition | null> {

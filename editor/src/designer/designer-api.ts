@@ -88,7 +88,6 @@ export const definitionsApi = {
     api.post<PreviewReport>(`/api/definitions/${encodeURIComponent(id)}/preview`, body),
   fields: () => api.get<Fields | FieldDef[] | { fields: FieldDef[] }>('/api/fields'),
   accounts: (q: string, limit = 8) => api.get<{ items: AccountLite[]; total: number }>(`/api/accounts${query({ q, limit })}`),
-  accountsInStage: (journey: string, stage: string) => api.get<{ items: unknown[]; total: number }>(`/api/accounts${query({ journey, stage, limit: 1 })}`),
   funnel: (journey: string) => api.get<unknown>(`/api/analytics/funnel${query({ journey })}`),
   users: () => api.get<{ items: UserLite[] }>('/api/users'),
 };

@@ -336,3 +336,30 @@ export function labelOf(doc: Doc, id: string): string {
   const s = doc.stages.find((x) => x.id === id);
   return s ? s.name : id;
 }
+
+/** Room a node needs on the canvas (its card is about 220 x 80) plus a gap. */
+const CLEAR_X = 250;
+const CLEAR_Y = 120;
+
+/**
+ * The nearest position to `want` whose node card would not overlap any of `taken` (top-left
+ * corners): rings of candidates one node width / height apart, the closest free one first.
+ */
+export function freeSpot(taken: { x: number; y: number }[], want: { x: number; y: number }): { x: number; y: number } {
+  const clear = (p: { x: number; y: number }) => taken.every((q) => Math.abs(q.x - p.x) >= CLEAR_X || Math.abs(q.y - p.y) >= CLEAR_Y);
+  if (clear(want)) return want;
+  for (let ring = 1; ring <= 12; ring++) {
+    const candidates: { x: number; y: number }[] = [];
+    for (let i = -ring; i <= ring; i++) {
+      for (let j = -ring; j <= ring; j++) {
+        if (Math.max(Math.abs(i), Math.abs(j)) !== ring) continue;
+        candidates.push({ x: want.x + i * CLEAR_X, y: want.y + j * CLEAR_Y });
+      }
+    }
+    candidates.sort((a, b) => Math.hypot(a.x - want.x, a.y - want.y) - Math.hypot(b.x - want.x, b.y - want.y));
+    const hit = candidates.find(clear);
+    if (hit) return hit;
+  }
+  // A crowded canvas: below everything.
+  return { x: want.x, y: Math.max(...taken.map((q) => q.y)) + CLEAR_Y };
+}
