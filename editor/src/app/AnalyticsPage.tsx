@@ -44,7 +44,7 @@ export function AnalyticsPage() {
   const funnel = useApi<unknown>(defs.data || defs.error ? '/api/analytics/funnel' + query({ journey, ...segmentFilters }) : null);
   const health = useApi<unknown>('/api/analytics/health-mix' + query(segmentFilters));
   const range = useMemo(() => volumeRange(Date.now()), []);
-  const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ ...range, interval: 'week', ...segmentFilters }));
+  const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ from: range.from, to: range.to, interval: 'week', ...segmentFilters }));
   const churn = useApi<unknown>('/api/analytics/churn' + query({ months: 12, ...segmentFilters }));
 
   return (
