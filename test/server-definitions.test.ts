@@ -435,3 +435,30 @@ describe('preview says why an account would not enter', () => {
     expect(res.body.notEntered.gone.reason).toMatch(/^The audience leaves it out/);
   });
 });
+
+describe('library "Last change"', () => {
+  let srv: TestServer;
+  afterAll(async () => { await srv?.close(); });
+
+  it('shows the last publish or app save, not the file time a clone gives every file', async () => {
+    const clock = new ManualClock('2026-11-02T09:00:00.000Z');
+    srv = await startTestServer({ clock });
+    const author = await srv.login('author@waymark.test');
+    // A fresh clone: every file carries the clone time.
+    const cloned = new Date('2030-01-01T00:00:00Z');
+    for (const f of fs.readdirSync(srv.playbooksDir).filter((x) => x.endsWith('.json'))) fs.utimesSync(path.join(srv.playbooksDir, f), cloned, cloned);
+    const list = (await author.get('/api/definitions')).body.items as any[];
+    const nps = list.find((i) => i.id === 'low-nps');
+    expect(nps.publishedAt).toBeTruthy();
+    expect(nps.updatedAt).toBe(nps.publishedAt);
+    expect(list.every((i) => !i.updatedAt.startsWith('2030'))).toBe(true);
+
+    clock.advance({ days: 1 });
+    const def = (await author.get('/api/definitions/low-nps')).body.definition;
+    expect((await author.put('/api/definitions/low-nps', { definition: { ...def, description: 'Edited' } })).status).toBe(200);
+    fs.utimesSync(path.join(srv.playbooksDir, 'low-nps.json'), cloned, cloned);
+    const after = (await author.get('/api/definitions')).body.items.find((i: any) => i.id === 'low-nps');
+    expect(after.updatedAt).toBe('2026-11-03T09:00:00.000Z');
+    expect((await author.get('/api/definitions/low-nps')).body.updatedAt).toBe('2026-11-03T09:00:00.000Z');
+  });
+});

@@ -87,6 +87,18 @@ export function definitionsRouter(ctx: ServerContext): Router {
     return f ? checkDraftText(ctx, f) : null;
   }
 
+  /** When the app last saved a draft: kept in the store, so it survives a clone (file mtimes do not). */
+  async function markSaved(id: string): Promise<void> {
+    await ctx.store.setMeta(`${SAVED_META}${id}`, ctx.clock.now().toISOString());
+  }
+  /** "Last change": the later of the app's last save and the last publish; the file time only when neither is known. */
+  async function lastChange(id: string, mtime: string | null, publishedAt: string | null, changedSincePublish: boolean): Promise<string> {
+    const saved = await ctx.store.getMeta(`${SAVED_META}${id}`);
+    const known = [saved, publishedAt].filter((x): x is string => Boolean(x)).sort();
+    if (saved || (publishedAt && !changedSincePublish)) return known[known.length - 1];
+    return mtime ?? publishedAt ?? new Date(0).toISOString();
+  }
+
   async function describe(id: string) {
     const [draft, live, archived] = await Promise.all([loadDraft(id), latestVersion(ctx, id), getArchived(ctx.store)]);
     if (!draft && !live) throw notFound(`No definition "${id}" (no playbooks/${id}.json and no published version)`);
@@ -103,7 +115,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
       liveVersion: live?.version ?? null,
       liveHash: live?.hash ?? null,
       draftChanged: live ? hash !== live.hash : true,
-      updatedAt: draft?.file.mtime ?? live!.publishedAt,
+      updatedAt: await lastChange(id, draft?.file.mtime ?? null, live?.publishedAt ?? null, live ? hash !== live.hash : true),
       archived: archived.has(id) || Boolean(draft?.file.archived),
     };
   }
@@ -122,6 +134,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
       const d = checkDraftText(ctx, f);
       const v = live.get(f.id);
       const def = d.definition;
+      const changed = v ? (await draftHash(d)) !== v.hash : true;
       items.push({
         id: f.id,
         file: f.file,
@@ -130,8 +143,8 @@ export function definitionsRouter(ctx: ServerContext): Router {
         triggerSummary: def ? triggerSummary(def, sctx) : 'The file cannot be read: fix the problems listed',
         status: v ? 'live' : 'draft',
         liveVersion: v?.version ?? null,
-        draftChanged: v ? (await draftHash(d)) !== v.hash : true,
-        updatedAt: f.mtime,
+        draftChanged: changed,
+        updatedAt: await lastChange(f.id, f.mtime, v?.publishedAt ?? null, changed),
         publishedAt: v?.publishedAt ?? null,
         problems: counts(d.problems),
         archived: f.archived || archived.has(f.id),
@@ -169,6 +182,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
     if (!(await drafts.read(id)) && (await drafts.read(id, true))) throw conflict(`"${id}" is archived; duplicate it to work on a copy`);
     const text = formatOrReject(def);
     await drafts.write(id, text);
+    await markSaved(id);
     res.json(await describe(id));
   });
 
@@ -195,6 +209,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
     requireSafeId(def.id, 'definition/id');
     await assertFree(def.id);
     await drafts.write(def.id, formatOrReject(def));
+    await markSaved(def.id);
     res.status(201).json(await describe(def.id));
   });
 
@@ -214,6 +229,7 @@ export function definitionsRouter(ctx: ServerContext): Router {
     await assertFree(newId);
     const def = { ...src.definition, id: newId, name: body.name ?? `${src.definition.name} (copy)` } as Definition;
     await drafts.write(newId, formatDefinition(def));
+    await markSaved(newId);
     res.status(201).json(await describe(newId));
   });
 
@@ -509,6 +525,8 @@ export function definitionsRouter(ctx: ServerContext): Router {
 
   return r;
 }
+
+const SAVED_META = 'definition-saved-at:';
 
 function dedupeProblems(ps: Problem[]): Problem[] {
   const seen = new Set<string>();
