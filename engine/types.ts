@@ -168,6 +168,7 @@ export interface AccountState {
   /** Re-entry bookkeeping per playbook. */
   runs: Record<string, { count: number; lastStartedAt: string | null; lastEndedAt: string | null; activeInstanceId: string | null }>;
   health: Health | null;
+  /** The last evaluation that changed this state (an evaluation that changes nothing returns the state untouched). */
   lastEvaluatedAt: string | null;
 }
 
