@@ -125,8 +125,18 @@ function planAccount(a: DemoAccount, r: Rng, startMs: number, endMs: number, ite
   };
   const sentiment = (ms: number) => clamp(Math.round(1 + 4 * q(ms) + r.normal(0, 0.5)), 1, 5);
 
-  // The account as the CRM knows it when it enters the book.
-  const ready = a.existing && r.chance(0.92);
+  // The account as the CRM knows it when it enters the book. An existing customer's data
+  // reflects how long it has been one: a few months in, usage has been green for a while
+  // (past onboarding); after five months most admins run the product themselves (adopted).
+  const ageDays = a.existing ? (signMs - Date.parse(a.contractStartDate + 'T00:00:00Z')) / DAY : 0;
+  const mature = a.existing && ageDays >= 90;
+  const readyRoll = r.chance(0.92);
+  const ready = mature && ageDays >= 150 && readyRoll;
+  const maturity: Record<string, unknown> = mature ? {
+    usageGreenSince: iso(Math.min(Date.parse(a.contractStartDate + 'T00:00:00Z') + r.between(25, 50) * DAY, signMs - 20 * DAY)),
+    featuresUsed: clamp(Math.round(5 + 7 * a.quality), 5, 12),
+    keyFeaturesGreen: clamp(Math.round(5 + 2 * a.quality), 5, 7),
+  } : {};
   push(signMs, {
     kind: 'upsert', accountId: a.id, record: {
       id: a.id, name: a.name, tier: a.tier, segment: a.segment, owner: a.owner, mrr: a.mrr,
@@ -139,6 +149,7 @@ function planAccount(a: DemoAccount, r: Rng, startMs: number, endMs: number, ite
       executiveSponsor: a.tier === 'tier-1' ? `${r.pick(FIRST)} ${r.pick(LAST)}` : null,
       region: r.weighted([['amer', 0.5], ['emea', 0.35], ['apac', 0.15]] as const),
       ...(a.existing && a.segment !== 'tech-touch' ? { lastCsmUpdateAt: iso(signMs - r.between(0, 6) * DAY) } : {}),
+      ...maturity,
     },
   });
 
@@ -162,13 +173,20 @@ function planAccount(a: DemoAccount, r: Rng, startMs: number, endMs: number, ite
     const dau = Math.max(0, Math.round(Math.max(newDeployed, 1) * (0.2 + 0.5 * qe) * (1 + r.normal(0, 0.05))));
     const trend = prevDau && prevDau > 0 ? Math.round(((dau - prevDau) / prevDau) * 1000) / 10 : 0;
     const deliverAt = Math.max(t, signMs);
+    let featuresUsed = clamp(Math.round(2 + 10 * qe + r.normal(0, 0.8)), 0, 12);
+    let keyFeaturesGreen = clamp(Math.round(8 * qe + 0.3 + r.normal(0, 0.6)), 0, 7);
+    // The snapshot from before the window agrees with the maturity the account record carries.
+    if (n === 0 && mature) {
+      featuresUsed = Math.max(5, featuresUsed);
+      keyFeaturesGreen = Math.max(5, keyFeaturesGreen);
+    }
     push(deliverAt, {
       kind: 'event', accountId: a.id, event: {
         id: `demo-usage-${a.id}-${n}`, accountId: a.id, type: 'usage.snapshot', occurredAt: iso(t),
         data: {
           dau, dauTrendPct: trend,
-          featuresUsed: clamp(Math.round(2 + 10 * qe + r.normal(0, 0.8)), 0, 12),
-          keyFeaturesGreen: clamp(Math.round(8 * qe + 0.3 + r.normal(0, 0.6)), 0, 7),
+          featuresUsed,
+          keyFeaturesGreen,
         },
       },
     });

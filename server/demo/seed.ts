@@ -30,6 +30,13 @@ import { ingestEvents } from '../ingest/events.js';
 import { dictionaryOf } from '../ingest/dictionary.js';
 import { DAY, planBook, type DemoAccount, type PlanItem } from './book.js';
 import { Rng } from './random.js';
+import { DEMO_USERS } from '../auth/demo-users.js';
+
+/** Who works a role queue in the demo: the user with that team role (the CS manager by default). */
+function queueHolder(owner: string): string {
+  const teamRole = owner.slice('role:'.length);
+  return DEMO_USERS.find((u) => u.teamRole === teamRole)?.id ?? 'admin';
+}
 
 export const DEMO_SEEDED_KEY = 'demo.seeded';
 
@@ -273,13 +280,14 @@ function playYear(ctx: ServerContext, a: DemoAccount, items: PlanItem[], diction
   const planCompletion = (t: Task) => {
     const r = new Rng(hashString(`task:${t.id}`));
     const role = t.owner.startsWith('role:');
-    // Most tasks get done around their due date; some slip by weeks, a few by months. So the
-    // queue holds fresh work and a tail of overdue items.
+    // A diligent team: most tasks are done before they are due, some slip a few days, a few
+    // by weeks. So the queue holds fresh work and a short tail of overdue items (10-20%).
     const dueDays = Math.max(1, (Date.parse(t.dueAt) - Date.parse(t.createdAt)) / DAY);
-    const afterDays = r.chance(role ? 0.03 : 0.015) ? dueDays + r.between(20, 90)
-      : r.chance(role ? 0.15 : 0.08) ? dueDays + r.between(5, 30)
-      : 0.5 + r.exp(dueDays * 1.1);
-    completions.push({ ms: Date.parse(t.createdAt) + afterDays * DAY, taskId: t.id, by: role ? 'admin' : t.owner });
+    const roll = r.next();
+    const afterDays = roll < (role ? 0.08 : 0.07) ? dueDays + r.between(10, 40)
+      : roll < (role ? 0.25 : 0.23) ? dueDays + r.between(1, 8)
+      : Math.min(dueDays - 0.05, 0.1 + r.between(0.1, 0.9) * dueDays);
+    completions.push({ ms: Date.parse(t.createdAt) + afterDays * DAY, taskId: t.id, by: role ? queueHolder(t.owner) : t.owner });
   };
 
   const decideRenewal = (at: string) => {
