@@ -227,7 +227,8 @@ describe('inspector forms', () => {
     const html = frame.getAttribute('srcdoc') ?? '';
     expect(html).toContain('Hi Jo &lt;b&gt;Smith&lt;/b&gt;,<br');
     expect(html).not.toContain('<b>Smith');
-    expect(html).toContain('Renewal on 2026-12-15');
+    // {{date}} is the engine's readable date (engine/templates/format.ts).
+    expect(html).toContain('Renewal on 15 December 2026');
     vi.unstubAllGlobals();
 
     fireEvent.click(screen.getByRole('button', { name: 'Remove email' }));

@@ -32,16 +32,18 @@ export function AnalyticsPage() {
     segment: loc.search.get('segment') ?? '',
   };
   const set = (k: string, v: string) => setSearch({ ...f, [k]: v });
+  const segmentFilters = { owner: f.owner, tier: f.tier, segment: f.segment };
   const defs = useApi<{ items: DefinitionSummary[] }>('/api/definitions');
   const users = useApi<{ items: UserSummary[] }>('/api/users');
   const journeys = (defs.data?.items ?? []).filter((d) => d.kind === 'journey' && !d.archived);
-  const journey = f.journey || journeys[0]?.id || '';
+  // The funnel starts at once (not after the journey list): without a chosen journey the
+  // server answers for its default one and says which, and the picker shows that.
+  const funnel = useApi<unknown>('/api/analytics/funnel' + query({ journey: f.journey || undefined, ...segmentFilters }));
+  const funnelJourney = funnel.data && typeof (funnel.data as { journeyId?: unknown }).journeyId === 'string' ? (funnel.data as { journeyId: string }).journeyId : '';
+  const journey = f.journey || funnelJourney || journeys[0]?.id || '';
   const owners = (users.data?.items ?? []).filter((u) => u.roles.includes('csm')).sort((a, b) => a.name.localeCompare(b.name));
   const ownerName = (id: string) => users.data?.items.find((u) => u.id === id)?.name ?? id;
-  const segmentFilters = { owner: f.owner, tier: f.tier, segment: f.segment };
 
-  // The funnel waits for the journey list so it asks for one journey, not the default twice.
-  const funnel = useApi<unknown>(defs.data || defs.error ? '/api/analytics/funnel' + query({ journey, ...segmentFilters }) : null);
   const health = useApi<unknown>('/api/analytics/health-mix' + query(segmentFilters));
   const range = useMemo(() => volumeRange(Date.now()), []);
   const volume = useApi<unknown>('/api/analytics/cta-volume' + query({ from: range.from, to: range.to, interval: 'week', ...segmentFilters }));

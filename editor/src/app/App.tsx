@@ -68,6 +68,14 @@ export function App() {
   }, []);
   useEffect(loadMe, [loadMe]);
 
+  // Leaders open Team and Analytics next: fetch and evaluate their code (and the chart
+  // library) while the first page settles, so opening them waits only for their data.
+  useEffect(() => {
+    if (!user || !(isLeader(user) || !canWork(user))) return;
+    const t = setTimeout(() => { void import('./AnalyticsPage.js'); void import('./TeamPage.js'); }, 300);
+    return () => clearTimeout(t);
+  }, [user]);
+
   // A session that expires mid-use sends the user back to sign in, then to where they were.
   useEffect(() => {
     setUnauthorizedHandler(() => {
