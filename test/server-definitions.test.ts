@@ -460,5 +460,11 @@ describe('library "Last change"', () => {
     const after = (await author.get('/api/definitions')).body.items.find((i: any) => i.id === 'low-nps');
     expect(after.updatedAt).toBe('2026-11-03T09:00:00.000Z');
     expect((await author.get('/api/definitions/low-nps')).body.updatedAt).toBe('2026-11-03T09:00:00.000Z');
+
+    // A name made from an id keeps acronyms upper-case; a new file's last change is its save time.
+    const created = await author.post('/api/definitions', { from: 'blank-playbook', id: 'csm-nps-follow-up' });
+    expect(created.body.definition.name).toBe('CSM NPS follow up');
+    const item = (await author.get('/api/definitions')).body.items.find((i: any) => i.id === 'csm-nps-follow-up');
+    expect(item.updatedAt).toBe('2026-11-03T09:00:00.000Z');
   });
 });

@@ -542,8 +542,11 @@ function rawKind(text: string): string | null {
   }
 }
 
+/** Words written as acronyms in names made from ids ("csm-handoff" -> "CSM handoff"). */
+const ACRONYMS = new Set(['cs', 'csm', 'nps', 'ebr', 'qbr', 'mrr', 'arr', 'sla', 'crm', 'api']);
+
 function titleFromId(id: string): string {
-  const s = id.replace(/[-_]+/g, ' ').trim();
+  const s = id.split(/[-_]+/).filter(Boolean).map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w)).join(' ');
   return s ? s[0].toUpperCase() + s.slice(1) : id;
 }
 
