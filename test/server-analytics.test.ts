@@ -149,7 +149,8 @@ describe('analytics API over a small book run by the engine', () => {
     clock = new ManualClock(start);
     srv = await startTestServer({ clock });
     admin = await srv.login('admin@waymark.test');
-    const base = { tier: 'tier-2', segment: 'low-touch', renewalDate: '2027-09-01', contractStartDate: '2026-11-02', adminSelfSufficient: false, deploymentDocumented: false };
+    // csmSentiment: with the usage snapshot below, enough measures carry data for a health score (minCoverage).
+    const base = { tier: 'tier-2', segment: 'low-touch', renewalDate: '2027-09-01', contractStartDate: '2026-11-02', adminSelfSufficient: false, deploymentDocumented: false, csmSentiment: 4 };
     const bulk = await admin.post('/api/accounts/bulk', {
       accounts: [
         { id: 'f-1', name: 'Funnel One', owner: 'csm-1', mrr: 1000, ...base },
