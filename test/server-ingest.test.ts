@@ -49,7 +49,7 @@ describe('ingest -> worker -> queues', () => {
     const renewal = q1.body.items.find((t: any) => t.playbookId === 'renewal-90-days');
     expect(renewal).toBeDefined();
     expect(renewal.owner).toBe('csm-1');
-    expect(renewal.reasonText).toMatch(/^Renewal in 73 days \(2027-01-15\), \$4,200 MRR/);
+    expect(renewal.reasonText).toMatch(/^Renews on 15 January 2027; MRR \$4,200/);
     expect(renewal.account).toMatchObject({ id: 'acme', name: 'Acme Corp', tier: 'tier-1', mrr: 4200 });
     expect(renewal.playbookName).toBeTruthy();
     expect(q1.body.items.every((t: any) => t.owner === 'csm-1')).toBe(true);

@@ -153,7 +153,7 @@ describe('activities', () => {
     await srv.drain();
     const logTask = (await srv.store.listTasks({ accountId: 'acme', playbookId: 'stale-csm-update' }, { limit: 10, offset: 0 })).items;
     expect(logTask.map((t) => t.nodeId)).toEqual(['log-update']);
-    expect(logTask[0].reasonText).toBe('No CSM update logged for 10 days');
+    expect(logTask[0].reasonText).toBe('Last CSM update logged: 23 October 2026');
 
     clock.advance({ days: 1 });
     const bad = await maya.post('/api/accounts/acme/activities', { kind: 'lunch', summary: '' });
