@@ -25,7 +25,7 @@ export const eventsOpenApi = {
   '/api/events': {
     post: {
       tags: ['ingest'],
-      summary: 'Post up to 10,000 events (author+). Idempotent by id: a repeated id is reported in duplicates and changes nothing',
+      summary: 'Post up to 10,000 events (author+). Idempotent by id: a repeated id is reported in duplicates and changes nothing. Events for an account that does not exist are rejected (upsert the account first)',
       requestBody: {
         required: true,
         content: {
