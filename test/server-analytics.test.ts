@@ -267,6 +267,11 @@ describe('analytics API over a small book run by the engine', () => {
     expect(alex).toMatchObject({ name: 'Alex Morgan (Head of CS)' });
     expect(alex.open).toBeGreaterThanOrEqual(roleTasks.length);
 
+    // Filtered to the CS manager, the role queue they alone hold is theirs too.
+    const mine = await viewer.get(`/api/analytics/cta-volume?owner=admin&from=${encodeURIComponent(new Date(start - DAY).toISOString())}`);
+    expect(mine.body.owners.map((o: any) => o.owner)).toEqual(['admin']);
+    expect(mine.body.total).toBe(alex.total);
+
     const team = await viewer.get('/api/analytics/team');
     const ids = team.body.members.map((m: any) => m.id);
     // The support manager has the csm permission role but is not a CSM; the CS manager neither.

@@ -12,6 +12,7 @@ import { computeHealthMix } from '../analytics/health.js';
 import { computeCtaVolume, type Interval } from '../analytics/cta.js';
 import { computeChurn } from '../analytics/churn.js';
 import { computeTeam } from '../analytics/team.js';
+import type { TaskFilter } from '../store/types.js';
 import { isCsm, resolveOwner, teamRoleLabel } from '../analytics/people.js';
 import { churnedAt, hasBookFilter, healthColor, isChurned, loadAccounts, loadTasks, num, stageOf, startedAt, str, type BookFilter } from '../analytics/load.js';
 
@@ -62,6 +63,16 @@ export function analyticsRouter(ctx: ServerContext): Router {
     return new Map((await ctx.store.listUsers()).map((u) => [u.id, u.name]));
   }
 
+  /** Tasks matching the filter; for one owner, also the role queue that only they hold (it is their work too). */
+  async function tasksOf(f: TaskFilter, owner: string | undefined) {
+    if (!owner) return loadTasks(ctx.store, f);
+    const own = await loadTasks(ctx.store, { ...f, owner });
+    const users = await ctx.store.listUsers();
+    const teamRole = users.find((u) => u.id === owner)?.teamRole;
+    if (!teamRole || resolveOwner(`role:${teamRole}`, users).userId !== owner) return own;
+    return [...own, ...(await loadTasks(ctx.store, { ...f, owner: `role:${teamRole}` }))];
+  }
+
   r.get('/analytics/funnel', viewer, async (req, res) => {
     const q = query(req, funnelQuery);
     const journey = journeyOf(q.journey);
@@ -93,7 +104,7 @@ export function analyticsRouter(ctx: ServerContext): Router {
     if (Date.parse(to) - Date.parse(from) > 3 * 366 * DAY) throw badRequest('Query is invalid', [{ path: '/from', message: 'the range can be at most 3 years' }]);
     // A millisecond of slack each side whatever the store's bounds are; computeCtaVolume applies the exact range.
     const slack = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
-    let tasks = await loadTasks(ctx.store, { createdAfter: slack(from, -1), createdBefore: slack(to, 1), ...(filter.owner ? { owner: filter.owner } : {}) });
+    let tasks = await tasksOf({ createdAfter: slack(from, -1), createdBefore: slack(to, 1) }, filter.owner);
     if (filter.tier || filter.segment) {
       const ids = new Set((await loadAccounts(ctx.store, { tier: filter.tier, segment: filter.segment })).map((a) => a.account.id));
       tasks = tasks.filter((t) => ids.has(t.accountId));
@@ -134,7 +145,7 @@ export function analyticsRouter(ctx: ServerContext): Router {
     }
     const records = await loadAccounts(ctx.store, filter);
     const ids = new Set(records.map((a) => a.account.id));
-    let tasks = await loadTasks(ctx.store, { status: 'open', ...(filter.owner ? { owner: filter.owner } : {}) });
+    let tasks = await tasksOf({ status: 'open' }, filter.owner);
     if (filter.tier || filter.segment) tasks = tasks.filter((t) => ids.has(t.accountId));
     const changes = journey && ids.size ? await ctx.store.listStageChanges({ journeyId: journey.id, accountIds: hasBookFilter(filter) ? [...ids] : undefined }) : [];
     const users = await ctx.store.listUsers();
