@@ -76,7 +76,8 @@ describe('QA tour', () => {
       expect(overlap, `new node ${added.id} overlaps ${o.id}`).toBe(false);
     }
     expect(added.x >= canvas.x && added.y >= canvas.y && added.x + added.w <= canvas.x + canvas.width && added.y + added.h <= canvas.y + canvas.height).toBe(true);
-    await p.locator('.react-flow__node[data-id="trigger"]').click();
+    // With nothing selected the inspector edits the playbook, re-entry included.
+    await p.keyboard.press('Escape');
     await p.getByLabel('Re-entry').waitFor(WAIT);
     await h.shot('designer-trigger');
     const reentry = p.getByLabel('Re-entry');

@@ -148,7 +148,8 @@ describe('CSM workspace in the browser', () => {
         expect(await tr.locator('td[data-col=current]').textContent()).toBe(num(s.now));
         expect(await tr.locator('td[data-col=entered]').textContent()).toBe(num(s.entered));
         expect(await tr.locator('td[data-col=conversion]').textContent()).toBe(pct(s.conversion));
-        expect(await tr.locator('td[data-col=medianDays]').textContent()).toBe(num(s.medianDays));
+        // Median days always with one decimal, so the column reads evenly.
+        expect(await tr.locator('td[data-col=medianDays]').textContent()).toBe(s.medianDays === null ? '—' : s.medianDays.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 }));
         expect(await tr.locator('td[data-col=targetDays]').textContent()).toBe(num(s.targetDays));
       }
       return stages;
@@ -185,7 +186,7 @@ describe('CSM workspace in the browser', () => {
     await h.goto(`/tasks/${toReassign.id}`);
     await page.getByRole('button', { name: 'Reassign…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Reassign task' });
-    await dialog.getByLabel('New owner').selectOption({ label: 'Daniel Okafor — Csm' });
+    await dialog.getByLabel('New owner').selectOption({ label: 'Daniel Okafor — CSM' });
     await h.shot('08-reassign');
     await dialog.getByRole('button', { name: 'Reassign' }).click();
     await page.getByText('Reassigned to Daniel Okafor').waitFor();
