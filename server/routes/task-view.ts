@@ -32,9 +32,11 @@ export type DueWindow = 'overdue' | 'today' | 'week';
 
 export function inDueWindow(task: Task, window: DueWindow, nowMs: number): boolean {
   const due = Date.parse(task.dueAt);
+  // Windows do not overlap with overdue: an overdue task is not also "due today" (as the queue page shows).
   if (window === 'overdue') return due < nowMs;
+  if (due < nowMs) return false;
   if (window === 'today') return due < endOfDay(nowMs);
-  return due < nowMs + 7 * DAY_MS;
+  return due < endOfDay(nowMs) + 6 * DAY_MS;
 }
 
 /**
