@@ -18,6 +18,10 @@ const TEAM = {
     { id: 'csm-1', name: 'Maya Chen', accounts: 7, mrr: 60450, health: { green: 4, yellow: 2, red: 1, unscored: 0 }, openTasks: 7, overdueTasks: 6,
       conversion: [{ from: 'onboarding', to: 'initial-value', entered: 4, converted: 3, rate: 0.75 }, { from: 'initial-value', to: 'adoption', entered: 3, converted: 3, rate: 1 }] },
   ],
+  queues: [
+    { id: 'u-cs-manager', name: 'Dana Brooks', teamRole: 'cs-manager', openTasks: 2, overdueTasks: 1 },
+    { id: 'u-support', name: 'Sam Ortiz', teamRole: 'support-manager', openTasks: 4, overdueTasks: 0 },
+  ],
 };
 
 afterEach(() => {
@@ -42,6 +46,24 @@ describe('Team view', () => {
     const aiko = screen.getAllByRole('row').filter((r) => r.textContent?.startsWith('Aiko Tanaka'))[1];
     expect(within(aiko).getAllByRole('cell').map((c) => c.textContent)).toEqual(['Aiko Tanaka', '50%', '—']);
     expect(screen.getByText('Overdue tasks').parentElement?.textContent).toContain('6');
+  });
+
+  it('lists the queues of people outside the CSM team under the CSMs, and nothing when there are none', async () => {
+    vi.stubGlobal('ResizeObserver', ResizeObserverStub);
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify(TEAM), { status: 200 })));
+    render(<TeamPage />);
+    const heading = await screen.findByText('Other queues');
+    const card = heading.closest('section')!;
+    const rows = within(card).getAllByRole('row').slice(1).map((r) => within(r).getAllByRole('cell').map((c) => c.textContent));
+    expect(rows).toEqual([['Dana Brooks', 'CS manager', '2', '1'], ['Sam Ortiz', 'Support manager', '4', '0']]);
+    // Queue holders are not CSMs: the CSM count and the CSM table leave them out.
+    expect(screen.getByText('CSMs').parentElement?.textContent).toContain('2');
+    cleanup();
+
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ ...TEAM, queues: [] }), { status: 200 })));
+    render(<TeamPage />);
+    await screen.findAllByText('Maya Chen');
+    expect(screen.queryByText('Other queues')).toBeNull();
   });
 
   it('shows the server error with a retry', async () => {

@@ -1,4 +1,7 @@
-/** Team view: per CSM, open and overdue tasks, accounts by health, and stage conversion per step. */
+/**
+ * Team view: per CSM, open and overdue tasks, accounts by health, and stage conversion per step;
+ * then the queues of people outside the CSM team (support, management) who also work tasks.
+ */
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApi } from './useApi.js';
 import { Link } from './router.js';
@@ -16,9 +19,53 @@ export function TeamPage() {
   );
 }
 
+interface QueueRow { id: string; name: string; teamRole: string | null; openTasks: number; overdueTasks: number }
+
+/** The `queues` part of the team response, read defensively (older servers leave it out). */
+function queueRows(data: unknown): QueueRow[] {
+  const raw = (data as { queues?: unknown } | null)?.queues;
+  if (!Array.isArray(raw)) return [];
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  return raw
+    .filter((q): q is Record<string, unknown> => typeof q === 'object' && q !== null && typeof (q as { id?: unknown }).id === 'string')
+    .map((q) => ({
+      id: q.id as string,
+      name: typeof q.name === 'string' && q.name ? q.name : (q.id as string),
+      teamRole: typeof q.teamRole === 'string' ? q.teamRole : null,
+      openTasks: num(q.openTasks),
+      overdueTasks: num(q.overdueTasks),
+    }));
+}
+
+/** People outside the CSM team who work a queue; nothing when there are none. */
+function OtherQueues({ queues }: { queues: QueueRow[] }) {
+  if (queues.length === 0) return null;
+  return (
+    <Card title="Other queues">
+      <div className="wm-muted wm-small" style={{ marginBottom: 8 }}>Tasks owned by people outside the CSM team, such as support and CS management.</div>
+      <div className="wm-table-wrap">
+        <table className="wm-table">
+          <thead><tr><th>Person</th><th>Team role</th><th className="wm-num">Open tasks</th><th className="wm-num">Overdue</th></tr></thead>
+          <tbody>
+            {queues.map((q) => (
+              <tr key={q.id}>
+                <td>{q.name}</td>
+                <td>{q.teamRole ? humanize(q.teamRole) : '—'}</td>
+                <td className="wm-num">{formatNumber(q.openTasks)}</td>
+                <td className={'wm-num' + (q.overdueTasks ? ' wm-overdue' : '')}>{formatNumber(q.overdueTasks)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
+
 function TeamView({ data }: { data: unknown }) {
   const { rows, stages } = teamRows(data);
-  if (rows.length === 0) return <Empty title="No CSMs with accounts yet" />;
+  const queues = queueRows(data);
+  if (rows.length === 0) return <><Empty title="No CSMs with accounts yet" /><OtherQueues queues={queues} /></>;
   const sorted = rows.slice().sort((a, b) => (b.overdue ?? 0) - (a.overdue ?? 0) || a.name.localeCompare(b.name));
   const totals = rows.reduce((t, r) => ({ open: t.open + (r.open ?? 0), overdue: t.overdue + (r.overdue ?? 0), accounts: t.accounts + (r.accounts ?? 0) }), { open: 0, overdue: 0, accounts: 0 });
   const chart = sorted.map((r) => ({ name: r.name.split(' ')[0], Healthy: r.green, 'At risk': r.yellow, Unhealthy: r.red }));
@@ -65,6 +112,7 @@ function TeamView({ data }: { data: unknown }) {
           </ResponsiveContainer>
         </div>
       </Card>
+      <OtherQueues queues={queues} />
       {stages.length > 0 && (
         <Card title="Stage conversion per CSM">
           <div className="wm-muted wm-small" style={{ marginBottom: 8 }}>Share of each CSM's accounts that entered a stage and moved on to the next one.</div>
