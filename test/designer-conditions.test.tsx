@@ -149,6 +149,21 @@ describe('condition builder component', () => {
     expect(opValues()).toEqual(expect.arrayContaining(['within_next', 'since:>', 'since:<']));
   });
 
+  it("labels scorecard measures with the scorecard's measure names, once per id", () => {
+    const scorecard = JSON.parse(fs.readFileSync(path.join(ROOT, 'playbooks/health.json'), 'utf8')) as { measures: { id: string; name: string }[] };
+    // Two scorecards defining the same measure still offer its paths once.
+    const withMeasures = builderFields(dictionary.fields, { measures: [...scorecard.measures, scorecard.measures[0]] });
+    render(<ConditionBuilder label="Condition" value={{ '>=': [v('health.measures.usage-depth.value'), 50] }} fields={withMeasures} onChange={() => {}} />);
+    const options = within(screen.getByLabelText('Field') as HTMLElement).getAllByRole('option') as HTMLOptionElement[];
+    const depth = options.filter((o) => o.value.startsWith('health.measures.usage-depth.'));
+    expect(depth.map((o) => [o.value, o.textContent])).toEqual([
+      ['health.measures.usage-depth.value', 'Usage depth (DAU trend): value'],
+      ['health.measures.usage-depth.color', 'Usage depth (DAU trend): colour'],
+    ]);
+    expect((screen.getByLabelText('Field') as HTMLSelectElement).selectedOptions[0].textContent).toBe('Usage depth (DAU trend): value');
+    expect(options.some((o) => o.textContent?.startsWith('Measure '))).toBe(false);
+  });
+
   it('shows and edits the JSON Logic; builder and JSON stay in step both ways', () => {
     const onRule = vi.fn();
     render(<Harness initial={{ '==': [v('tier'), 'tier-1'] }} onRule={onRule} />);

@@ -266,15 +266,26 @@ export function fullyVisual(item: Item): boolean {
 /** The fields a rule can read (per the architecture's condition data), for the field picker. */
 export function builderFields(
   fields: FieldDef[],
-  opts: { journeys?: { id: string; name: string; stages: string[] }[]; measures?: string[]; allowEvent?: boolean } = {},
+  opts: {
+    journeys?: { id: string; name: string; stages: string[] }[];
+    /** Scorecard measures: { id, name } as the scorecards define them (a bare id is labelled by its id). */
+    measures?: (string | { id: string; name?: string })[];
+    allowEvent?: boolean;
+  } = {},
 ): BuilderField[] {
   const out: BuilderField[] = fields.map((f) => ({ path: f.name, label: f.label, type: f.type, values: f.values, group: 'Account' }));
   out.push({ path: 'tags', label: 'Tags', type: 'list', group: 'Account' });
   out.push({ path: 'health.score', label: 'Health score (0-100)', type: 'number', group: 'Health' });
   out.push({ path: 'health.color', label: 'Health colour', type: 'enum', values: ['green', 'yellow', 'red'], group: 'Health' });
+  // Several scorecards may define the same measure id; the picker offers each path once.
+  const seen = new Set<string>();
   for (const m of opts.measures ?? []) {
-    out.push({ path: `health.measures.${m}.value`, label: `Measure ${m}: value`, type: 'number', group: 'Health' });
-    out.push({ path: `health.measures.${m}.color`, label: `Measure ${m}: colour`, type: 'enum', values: ['green', 'yellow', 'red'], group: 'Health' });
+    const id = typeof m === 'string' ? m : m.id;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const name = typeof m === 'string' || !m.name ? `Measure ${id}` : m.name;
+    out.push({ path: `health.measures.${id}.value`, label: `${name}: value`, type: 'number', group: 'Health' });
+    out.push({ path: `health.measures.${id}.color`, label: `${name}: colour`, type: 'enum', values: ['green', 'yellow', 'red'], group: 'Health' });
   }
   for (const j of opts.journeys ?? []) {
     out.push({ path: `journey.${j.id}.stage`, label: `${j.name}: stage`, type: 'enum', values: j.stages, group: 'Journeys' });
