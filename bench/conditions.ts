@@ -15,6 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import jsonLogic from 'json-logic-js';
 import { buildConditionData, compileRule, type CompiledRule, type ConditionData, type ConditionDataInput, type CompileMode } from '../engine/conditions/index.js';
 import { daysSince, daysUntil, DAY_MS } from '../engine/conditions/dates.js';
+import { prng } from './accounts.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -189,17 +190,6 @@ export const HANDWRITTEN: Record<string, Hand> = {
 
 // ---------- generated accounts ----------
 
-/** Deterministic PRNG (mulberry32): the same accounts on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface FieldLike { name: string; type: string; values?: string[] }
 

@@ -9,6 +9,7 @@ import { TRIGGER_NODE_ID } from '../schema/definitions.js';
 import { prepareRule, type PreparedRule } from './rules.js';
 import { compileRule, type CompiledRule } from './deps.js';
 import { validateDefinition } from './validation.js';
+import type { Problem } from '../validate/problem.js';
 
 export type LibraryInput = {
   fields: Fields;
@@ -17,15 +18,8 @@ export type LibraryInput = {
   playbooks: { def: Playbook; version: number }[];
 };
 
-/** Same shape as engine/validate's Problem. */
-export interface LibraryProblem {
-  file?: string;
-  path: string;
-  nodeId?: string;
-  edgeId?: string;
-  severity: 'error' | 'warning';
-  message: string;
-}
+/** The validator's problem type: compileLibrary refuses a library with any error. */
+export type LibraryProblem = Problem;
 
 export class DefinitionError extends Error {
   readonly problems: LibraryProblem[];
