@@ -22,6 +22,7 @@ import { cspAllowsEval } from '../editor/src/designer/engine-bridge.js';
 import { mergedForDiff } from '../editor/src/designer/VersionsPanel.js';
 import { attachAfter } from '../editor/src/designer/GraphEditor.js';
 import { accountPath, nodeCounts, forecastRows, taskList } from '../editor/src/designer/preview-report.js';
+import { PreviewPanel } from '../editor/src/designer/PreviewPanel.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const read = <T,>(f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'playbooks', f), 'utf8')) as T;
@@ -315,5 +316,35 @@ describe('helpers', () => {
     expect(nodeCounts(report, { kind: 'playbook', id: 'p' })).toEqual({ trigger: 1, 'is-t1': 1, call: 1 });
     expect(taskList(report, 'p', { 'csm-1': 'Maya' })[0]).toMatchObject({ title: 'Renewal call', owner: 'Maya', accountName: 'Acme' });
     expect(forecastRows(report)).toEqual({ owners: ['Maya'], rows: [{ week: '2026-W45', Maya: 1 }, { week: '2026-W46', Maya: 0 }] });
+  });
+});
+
+describe('preview on one account', () => {
+  it('says why the account would not enter, with its values under their field labels', async () => {
+    const pb = read<Playbook>('usage-drop.json');
+    const account = { id: 'gone', fields: { name: 'Gone Co', tier: 'tier-2', segment: 'mid-touch' }, tags: [], flags: {} };
+    const calls: string[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      calls.push(url);
+      const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200 });
+      if (url.includes('/api/accounts')) return json({ items: [account], total: 1 });
+      if (url.includes('/api/fields')) return json({ fields });
+      if (url.includes('/preview')) {
+        return json({ id: pb.id, kind: 'playbook', ownerNames: {}, accounts: [], tasks: [], forecast: [],
+          notEntered: { gone: { cause: 'audience', reason: 'The audience leaves it out: it is for accounts where Churned is false.', values: { churned: true, dauTrendPct: -50, renewalDate: null } } } });
+      }
+      return new Response('{}', { status: 404 });
+    }));
+    render(<PreviewPanel doc={pb as Doc} decor={null} onDecor={() => {}} />);
+    fireEvent.focus(screen.getByLabelText('Account'));
+    fireEvent.click(await screen.findByRole('button', { name: /Gone Co/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Show its path' }));
+    expect(await screen.findByText('Gone Co would not enter this playbook in the next 90 days.')).toBeTruthy();
+    expect(await screen.findByText('The audience leaves it out: it is for accounts where Churned is false.')).toBeTruthy();
+    const values = screen.getByLabelText('Values of Gone Co');
+    expect([...values.children].map((c) => c.textContent)).toEqual(['Churned: yes', 'DAU trend %: -50', 'Renewal date: not set']);
+    expect(calls.some((u) => u.includes('/api/fields'))).toBe(true);
+    vi.unstubAllGlobals();
   });
 });

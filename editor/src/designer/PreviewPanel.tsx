@@ -6,7 +6,8 @@
 import { useState } from 'react';
 import { BarChart, Bar, XAxis, YAxis, Tooltip, Legend, ResponsiveContainer, CartesianGrid } from 'recharts';
 import { ApiError } from '../api.js';
-import { definitionsApi, type AccountLite } from './designer-api.js';
+import { definitionsApi, fieldList, type AccountLite, type PreviewReport } from './designer-api.js';
+import { builderFields, fieldFor, type BuilderField } from './rule-model.js';
 import { AccountPicker, accountName } from './AccountPicker.js';
 import { accountPath, accountStages, nodeCounts, taskList, forecastRows, type PathStepView, type TaskView, type ForecastRow } from './preview-report.js';
 import { TRIGGER_ID, labelOf, type Doc } from './graph-model.js';
@@ -19,24 +20,62 @@ export interface PreviewDecor {
   counts?: Record<string, number>;
 }
 
+/** Why an account would not enter (server/definitions/why.ts), sent for the accounts asked about by id. */
+export interface NotEntered {
+  reason: string;
+  cause: 'audience' | 'reentry' | 'trigger';
+  /** The account's values of the fields the deciding rule reads, keyed by variable path. */
+  values: Record<string, unknown>;
+}
+type PreviewWithWhy = PreviewReport & { notEntered?: Record<string, NotEntered> };
+
+/** A readable label for a variable path: the dictionary's label, else a plain reading of the path. */
+function labelFor(path: string, fields: BuilderField[]): string {
+  const f = fieldFor(path, fields);
+  if (f.group !== 'Unknown') return f.label;
+  const m = /^journey\.([^.]+)\.(stage|daysInStage)$/.exec(path) ?? /^health\.measures\.([^.]+)\.(value|color)$/.exec(path);
+  if (m) return path.startsWith('journey.') ? `Journey ${m[1]}: ${m[2] === 'stage' ? 'stage' : 'days in stage'}` : `Measure ${m[1]}: ${m[2] === 'value' ? 'value' : 'colour'}`;
+  return path;
+}
+
+function showValue(v: unknown): string {
+  if (v === null || v === undefined || v === '') return 'not set';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.length ? v.map(showValue).join(', ') : 'none';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
 const COLORS = ['#2f6fde', '#2f855a', '#b7791f', '#c8372d', '#7c3aed', '#0e7490', '#be185d', '#4d7c0f', '#9a3412', '#475569'];
 
-export function PreviewPanel({ doc, decor, onDecor }: { doc: Doc; decor: PreviewDecor | null; onDecor: (d: PreviewDecor | null) => void }) {
+/**
+ * `fields` labels the values behind a "would not enter" reason; without it the panel reads the
+ * field dictionary itself (journey and measure paths then read plainly from the path).
+ */
+export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor: PreviewDecor | null; onDecor: (d: PreviewDecor | null) => void; fields?: BuilderField[] }) {
   const [days, setDays] = useState(90);
   const [account, setAccount] = useState<AccountLite | null>(null);
   const [busy, setBusy] = useState<'one' | 'all' | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [steps, setSteps] = useState<PathStepView[] | null>(null);
+  const [why, setWhy] = useState<{ entry: NotEntered; labels: BuilderField[] } | null>(null);
   const [book, setBook] = useState<{ accounts: number; counts: Record<string, number>; tasks: TaskView[]; rows: ForecastRow[]; owners: string[]; byType: Record<string, number> } | null>(null);
 
   const run = async (which: 'one' | 'all') => {
     setBusy(which);
     setError(null);
     try {
-      const report = await definitionsApi.preview(doc.id, { definition: doc as Definition, days, ...(which === 'one' && account ? { accountIds: [account.id] } : {}) });
+      const report: PreviewWithWhy = await definitionsApi.preview(doc.id, { definition: doc as Definition, days, ...(which === 'one' && account ? { accountIds: [account.id] } : {}) });
       if (which === 'one' && account) {
         const s = doc.kind === 'playbook' ? accountPath(report, account.id, doc.id) : accountStages(report, account.id, doc.id);
         setSteps(s);
+        const entry = s.length === 0 ? report.notEntered?.[account.id] : undefined;
+        let labels = fields ?? [];
+        if (entry && !fields && Object.keys(entry.values ?? {}).length) {
+          // Labels are a nicety: if the dictionary cannot be read, the paths show instead.
+          labels = builderFields(fieldList(await definitionsApi.fields().catch(() => undefined)));
+        }
+        setWhy(entry ? { entry, labels } : null);
         const path = new Map<string, string>();
         for (const st of s) path.set(st.nodeId || TRIGGER_ID, [st.outcome, st.detail].filter(Boolean).join(': '));
         onDecor({ label: `Path of ${accountName(account)} over ${days} days${s.length ? '' : ': it does not enter'}`, path });
@@ -67,10 +106,22 @@ export function PreviewPanel({ doc, decor, onDecor }: { doc: Doc; decor: Preview
       </div>
       <section className="wmd-section">
         <h3>One account</h3>
-        <AccountPicker value={account} onPick={(a) => { setAccount(a); setSteps(null); }} />
+        <AccountPicker value={account} onPick={(a) => { setAccount(a); setSteps(null); setWhy(null); }} />
         <button type="button" className="wm-btn wm-btn-small" disabled={!account || busy !== null} onClick={() => void run('one')}>{busy === 'one' ? 'Running…' : 'Show its path'}</button>
         {steps && account && (
-          steps.length === 0 ? <p className="wm-muted">{accountName(account)} would not enter this {doc.kind} in the next {days} days.</p> : (
+          steps.length === 0 ? (
+            <div className="wmd-not-entered">
+              <p className="wm-muted">{accountName(account)} would not enter this {doc.kind} in the next {days} days.</p>
+              {why && <p className="wm-small">{why.entry.reason}</p>}
+              {why && Object.keys(why.entry.values ?? {}).length > 0 && (
+                <dl className="wm-small wmd-why-values" aria-label={`Values of ${accountName(account)}`}>
+                  {Object.entries(why.entry.values).map(([k, v]) => (
+                    <div key={k}><dt style={{ display: 'inline' }}>{labelFor(k, why.labels)}:</dt> <dd style={{ display: 'inline', margin: 0 }}>{showValue(v)}</dd></div>
+                  ))}
+                </dl>
+              )}
+            </div>
+          ) : (
             <ol className="wmd-path">
               {steps.map((s, i) => (
                 <li key={i}><strong>{labelOf(doc, s.nodeId || TRIGGER_ID)}</strong> <span className="wm-muted wm-small">{s.at.slice(0, 10)}</span>
