@@ -108,8 +108,13 @@ const since = (s: unknown, now: number) => (s == null ? null : Math.floor((now -
 const until = (s: unknown, now: number) => (s == null ? null : Math.floor((Date.parse(s as string) - now) / DAY_MS));
 const healthColor = (d: any) => (d.health == null ? null : v(d.health.color));
 
-const bugRisk: Hand = (d, now) => since(d.oldestHighPriorityBugOpenedAt, now)! >= 30 || (v(d.licensesPurchased) > 0 && v(d.bugTickets) > v(d.licensesPurchased) / 50);
+const bugRisk: Hand = (d, now) => since(d.oldestHighPriorityBugOpenedAt, now)! >= 30 || v(d.bugTickets) > Math.max(3, v(d.licensesPurchased) / 50);
 const notChurned: Hand = (d) => !d.churned;
+const churned: Hand = (d) => v(d.churned) == true;
+/** The samples end every run on churn: {"or": [churned == true, <exit>]}. */
+const orChurned = (exit: Hand): Hand => (d, now) => churned(d, now) || exit(d, now);
+/** Journey transitions never move churned accounts: {"and": [<when>, !churned]}. */
+const andNotChurned = (when: Hand): Hand => (d, now) => when(d, now) && notChurned(d, now);
 const expansion: Hand = (d) => v(d.keyFeaturesGreen) >= 5 && v(d.deploymentPct) >= 90;
 const usageGreen: Hand = (d, now) => since(d.usageGreenSince, now)! >= 14 && v(d.featuresUsed) >= 5;
 const selfSufficient: Hand = (d) => v(d.adminSelfSufficient) == true && v(d.deploymentDocumented) == true;
@@ -122,11 +127,14 @@ const fieldIs = (field: string, value: unknown): Hand => (d) => v(d[field]) == v
 export const HANDWRITTEN: Record<string, Hand> = {
   'bug-risk.json#/trigger/when': bugRisk,
   'bug-risk.json#/audience': notChurned,
-  'bug-risk.json#/exit/when': (d, now) => !bugRisk(d, now),
+  'bug-risk.json#/exit/when': orChurned((d, now) => !bugRisk(d, now)),
   'bug-risk.json#/nodes/3/when': bugRisk,
   'expansion-signal.json#/trigger/when': expansion,
   'expansion-signal.json#/audience': (d) => healthColor(d) != 'red' && !d.churned,
   'fields.json#/fields/9/derived': (d) => {
+    // json-logic-js `missing` counts null and "" as missing
+    const missing = (x: unknown) => x === undefined || x === null || x === '';
+    if (missing(d.licensesDeployed) || missing(d.licensesPurchased)) return null;
     if (!(v(d.licensesPurchased) > 0)) return null;
     const pct = (100 * parseFloat(d.licensesDeployed)) / d.licensesPurchased;
     return pct - (pct % 1);
@@ -146,23 +154,34 @@ export const HANDWRITTEN: Record<string, Hand> = {
   'lifecycle.json#/stages/3/exit': renewalBeyond120,
   'lifecycle.json#/stages/4/entry': (d, now) => renewalBeyond120(d, now) && expansion(d, now),
   'lifecycle.json#/stages/4/exit': renewalWithin120,
-  'lifecycle.json#/transitions/0/when': usageGreen,
-  'lifecycle.json#/transitions/1/when': selfSufficient,
-  'lifecycle.json#/transitions/2/when': renewalWithin120,
-  'lifecycle.json#/transitions/3/when': (d, now) => renewalBeyond120(d, now) && expansion(d, now),
-  'lifecycle.json#/transitions/4/when': (d, now) => renewalBeyond120(d, now) && (v(d.keyFeaturesGreen) < 5 || v(d.deploymentPct) < 90 || !d.deploymentPct),
-  'lifecycle.json#/transitions/5/when': renewalWithin120,
+  'lifecycle.json#/transitions/0/when': andNotChurned(usageGreen),
+  'lifecycle.json#/transitions/1/when': andNotChurned(selfSufficient),
+  'lifecycle.json#/transitions/2/when': andNotChurned(renewalWithin120),
+  'lifecycle.json#/transitions/3/when': andNotChurned((d, now) => renewalBeyond120(d, now) && expansion(d, now)),
+  'lifecycle.json#/transitions/4/when': andNotChurned((d, now) => renewalBeyond120(d, now) && (v(d.keyFeaturesGreen) < 5 || v(d.deploymentPct) < 90 || !d.deploymentPct)),
+  'lifecycle.json#/transitions/5/when': andNotChurned(renewalWithin120),
+  'lifecycle.json#/stages/1/onEntry/1/task/closeWhen': churned,
+  'lifecycle.json#/stages/2/onEntry/0/task/closeWhen': churned,
+  'low-nps.json#/audience': notChurned,
+  'low-nps.json#/exit/when': churned,
+  'expansion-signal.json#/exit/when': churned,
+  'onboarding-kickoff.json#/audience': notChurned,
+  'onboarding-kickoff.json#/nodes/0/task/closeWhen': churned,
+  'onboarding-kickoff.json#/nodes/3/task/closeWhen': churned,
+  'quarterly-ebr.json#/exit/when': churned,
+  'usage-drop.json#/nodes/2/task/closeWhen': churned,
+  'usage-drop.json#/nodes/5/task/closeWhen': churned,
   'low-nps.json#/trigger/when': (d) => {
     const score = d.event == null || d.event.data == null ? null : v(d.event.data.score);
     return score != null && score <= 6;
   },
-  'onboarding-kickoff.json#/exit/when': (d) => (d.journey == null || d.journey.lifecycle == null ? null : v(d.journey.lifecycle.stage)) != 'onboarding',
+  'onboarding-kickoff.json#/exit/when': orChurned((d) => (d.journey == null || d.journey.lifecycle == null ? null : v(d.journey.lifecycle.stage)) != 'onboarding'),
   'onboarding-kickoff.json#/nodes/2/when': (d) => v(d.deploymentPct) >= 10,
   'quarterly-ebr.json#/trigger/when': (d) => v(d.tier) == 'tier-1' && v(d.segment) == 'high-touch',
   'quarterly-ebr.json#/audience': notChurned,
   'red-health-recovery.json#/trigger/when': healthIs('red'),
   'red-health-recovery.json#/audience': notChurned,
-  'red-health-recovery.json#/exit/when': healthIs('green'),
+  'red-health-recovery.json#/exit/when': orChurned(healthIs('green')),
   'red-health-recovery.json#/nodes/3/when': (d) => v(d.openHighPriorityTickets) > 0,
   'red-health-recovery.json#/nodes/6/when': healthIs('red'),
   'renewal-90-days.json#/trigger/when': (d, now) => {
@@ -171,19 +190,19 @@ export const HANDWRITTEN: Record<string, Hand> = {
     return days <= 90 && days >= 0;
   },
   'renewal-90-days.json#/audience': notChurned,
-  'renewal-90-days.json#/exit/when': renewalBeyond120,
+  'renewal-90-days.json#/exit/when': orChurned(renewalBeyond120),
   'renewal-90-days.json#/nodes/2/when': healthIs('red'),
   'stale-csm-update.json#/trigger/when': (d, now) => !d.lastCsmUpdateAt || since(d.lastCsmUpdateAt, now)! > 7,
   'stale-csm-update.json#/audience': (d) => v(d.segment) == 'high-touch' && !d.churned,
-  'stale-csm-update.json#/exit/when': (d, now) => !!d.lastCsmUpdateAt && since(d.lastCsmUpdateAt, now)! <= 7,
+  'stale-csm-update.json#/exit/when': orChurned((d, now) => !!d.lastCsmUpdateAt && since(d.lastCsmUpdateAt, now)! <= 7),
   'support-risk.json#/trigger/when': (d, now) =>
     (v(d.openHighPriorityTickets) > 0 && since(d.oldestHighPriorityTicketOpenedAt, now)! > v(d.supportResolutionTargetDays)) || v(d.openTickets) >= 10,
   'support-risk.json#/audience': notChurned,
-  'support-risk.json#/exit/when': (d) => v(d.openHighPriorityTickets) == 0 && v(d.openTickets) < 10,
+  'support-risk.json#/exit/when': orChurned((d) => v(d.openHighPriorityTickets) == 0 && v(d.openTickets) < 10),
   'support-risk.json#/nodes/0/when': fieldIs('tier', 'tier-1'),
   'usage-drop.json#/trigger/when': (d) => v(d.dauTrendPct) <= -25,
   'usage-drop.json#/audience': notChurned,
-  'usage-drop.json#/exit/when': (d) => v(d.dauTrendPct) != null && v(d.dauTrendPct) >= 0,
+  'usage-drop.json#/exit/when': orChurned((d) => v(d.dauTrendPct) != null && v(d.dauTrendPct) >= 0),
   'usage-drop.json#/nodes/0/when': fieldIs('segment', 'tech-touch'),
   'usage-drop.json#/nodes/4/when': (d) => v(d.dauTrendPct) <= -10,
 };
