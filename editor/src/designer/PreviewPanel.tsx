@@ -21,7 +21,7 @@ export interface PreviewDecor {
 }
 
 /** Why an account would not enter (server/definitions/why.ts), sent for the accounts asked about by id. */
-export interface NotEntered {
+interface NotEntered {
   reason: string;
   cause: 'audience' | 'reentry' | 'trigger';
   /** The account's values of the fields the deciding rule reads, keyed by variable path. */
