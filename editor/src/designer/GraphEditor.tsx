@@ -127,7 +127,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
 
   const builder: BuilderField[] = useMemo(() => builderFields(ctx.fields, {
     journeys: ctx.journeys.map((j) => ({ id: j.id, name: j.name, stages: j.stages.map((s) => s.id) })),
-    measures: ctx.scorecards.flatMap((s) => s.measures.map((m) => m.id)),
+    measures: ctx.scorecards.flatMap((s) => s.measures),
   }), [ctx.fields, ctx.journeys, ctx.scorecards]);
 
   const stageCounts = useJourneyCounts(doc.kind === 'journey' ? (doc as Journey) : null, record.liveVersion != null);
@@ -447,7 +447,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
               else if (p.edgeId) { setSelectedNodes(new Set()); setSelectedEdges(new Set([p.edgeId])); setTab('inspect'); }
               else { setSelectedNodes(new Set()); setSelectedEdges(new Set()); setTab('inspect'); }
             }} />}
-            {tab === 'preview' && <PreviewPanel doc={doc} onDecor={setPreview} decor={preview} />}
+            {tab === 'preview' && <PreviewPanel doc={doc} onDecor={setPreview} decor={preview} fields={builder} />}
             {tab === 'history' && <VersionsPanel id={doc.id} doc={doc} fields={ctx.fields} dirty={dirty} />}
           </div>
         </aside>
