@@ -9,6 +9,7 @@ import { FilterableTimeline, HealthMeasures, JourneyStages } from './AccountPart
 import { canWork, useAuth } from './auth.js';
 import { accountName, type AccountDetail, type UserSummary } from './types.js';
 import type { Health, Task, TimelineEntry } from '../../../engine/types.js';
+import { dictionaryFields } from './DictionaryFilters.js';
 
 export function AccountPage({ id }: { id: string }) {
   const res = useApi<AccountDetail>(`/api/accounts/${encodeURIComponent(id)}`);
@@ -110,12 +111,10 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
   );
 }
 
-/** Field name -> label from the data dictionary (GET /api/fields), whatever way it is wrapped. */
+/** Field name -> label from the data dictionary (GET /api/fields). */
 function fieldLabels(data: unknown): Map<string, string> {
   const out = new Map<string, string>();
-  const d = data as { fields?: unknown; definition?: { fields?: unknown }; items?: unknown } | undefined;
-  const list = Array.isArray(d?.fields) ? d!.fields : Array.isArray(d?.definition?.fields) ? d!.definition!.fields : Array.isArray(d?.items) ? d!.items : [];
-  for (const f of list as { name?: unknown; label?: unknown }[]) if (typeof f?.name === 'string' && typeof f.label === 'string') out.set(f.name, f.label);
+  for (const f of dictionaryFields(data)) if (typeof f?.name === 'string' && typeof f.label === 'string') out.set(f.name, f.label);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { Async, Empty, HealthBadge, PageHeader, Pager } from './ui.js';
 import { daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
 import { useAuth } from './auth.js';
 import { accountName, rowAccount, type AccountRow, type UserSummary } from './types.js';
+import { TierSegmentFilters } from './DictionaryFilters.js';
 
 const LIMIT = 50;
 
@@ -52,18 +53,7 @@ export function AccountsPage() {
             {owners.filter((o) => o.id !== user.id).map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
           </select>
         </label>
-        <label className="wm-label">Tier
-          <select className="wm-select" value={f.tier} onChange={(e) => set('tier', e.target.value)}>
-            <option value="">All tiers</option>
-            {['tier-1', 'tier-2', 'tier-3'].map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
-          </select>
-        </label>
-        <label className="wm-label">Segment
-          <select className="wm-select" value={f.segment} onChange={(e) => set('segment', e.target.value)}>
-            <option value="">All segments</option>
-            {['high-touch', 'low-touch', 'tech-touch'].map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
-          </select>
-        </label>
+        <TierSegmentFilters tier={f.tier} segment={f.segment} onChange={set} />
         <label className="wm-label">Health
           <select className="wm-select" value={f.health} onChange={(e) => set('health', e.target.value)}>
             <option value="">Any health</option>

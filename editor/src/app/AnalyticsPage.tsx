@@ -12,6 +12,7 @@ import { Async, Card, Empty, PageHeader } from './ui.js';
 import { formatFixed, formatMonth, formatMoney, formatNumber, formatPercent, formatWeek, humanize } from './format.js';
 import { churnRows, ctaVolume, funnelRows, healthMix } from './analytics-data.js';
 import type { UserSummary } from './types.js';
+import { TierSegmentFilters } from './DictionaryFilters.js';
 
 const TYPE_COLORS: Record<string, string> = { risk: '#c8372d', opportunity: '#2f855a', lifecycle: '#2f6fde', activity: '#7b5cc4' };
 const HEALTH_COLORS: Record<string, string> = { green: '#2f855a', yellow: '#d69e2e', red: '#c8372d' };
@@ -65,18 +66,7 @@ export function AnalyticsPage() {
             {owners.map((o) => <option key={o.id} value={o.id}>{o.name}</option>)}
           </select>
         </label>
-        <label className="wm-label">Tier
-          <select className="wm-select" value={f.tier} onChange={(e) => set('tier', e.target.value)}>
-            <option value="">All tiers</option>
-            {['tier-1', 'tier-2', 'tier-3'].map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
-          </select>
-        </label>
-        <label className="wm-label">Segment
-          <select className="wm-select" value={f.segment} onChange={(e) => set('segment', e.target.value)}>
-            <option value="">All segments</option>
-            {['high-touch', 'low-touch', 'tech-touch'].map((t) => <option key={t} value={t}>{humanize(t)}</option>)}
-          </select>
-        </label>
+        <TierSegmentFilters tier={f.tier} segment={f.segment} onChange={set} />
       </div>
 
       <Card title="Journey funnel">
