@@ -1,3 +1,5 @@
+import { didYouMean } from '../conditions/suggest.js';
+
 /** A problem found in a definition: where it is and what is wrong, in plain language. */
 export interface Problem {
   file?: string;
@@ -32,33 +34,9 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** " - did you mean x?" for the closest candidate, if it is close enough (as engine/conditions words it). */
+/** " - did you mean x?" for the closest candidate, if it is close enough: the conditions module's wording and threshold. */
 export function suggest(word: string, candidates: readonly string[]): string {
-  let best: string | null = null;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? ` - did you mean ${best}?` : '';
-}
-
-function distance(a: string, b: string): number {
-  if (a === b) return 0;
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
+  return didYouMean(word, candidates);
 }
 
 /** "a, b or c" */
