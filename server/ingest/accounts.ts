@@ -16,9 +16,15 @@ export interface AccountRejection { index: number; id: string | null; path: stri
 export interface AccountIngestResult { accepted: number; inserted: number; updated: number; rejected: AccountRejection[] }
 
 const ajv = createAjv();
-let cache: { key: string; validate: ValidateFunction; derived: Set<string>; byName: Map<string, FieldDef> } | null = null;
+type RecordValidator = { key: string; validate: ValidateFunction; derived: Set<string>; byName: Map<string, FieldDef> };
+let cache: RecordValidator | null = null;
+/** The published dictionary is one array per library version: look it up by identity first, so a bulk request does not re-serialise it. */
+const byArray = new WeakMap<FieldDef[], RecordValidator>();
 
-function validatorFor(fields: FieldDef[]) {
+function validatorFor(fields: FieldDef[]): RecordValidator {
+  const known = byArray.get(fields);
+  if (known) return known;
+  // A new array with the same content (e.g. the file before anything is published) reuses the compiled validator.
   const key = JSON.stringify(fields);
   if (cache?.key !== key) {
     cache = {
@@ -28,6 +34,7 @@ function validatorFor(fields: FieldDef[]) {
       byName: new Map(fields.map((f) => [f.name, f])),
     };
   }
+  byArray.set(fields, cache);
   return cache;
 }
 
