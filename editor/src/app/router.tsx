@@ -10,23 +10,65 @@ function notify(): void {
   for (const l of listeners) l();
 }
 
-function subscribe(fn: () => void): () => void {
-  listeners.add(fn);
-  window.addEventListener('popstate', fn);
-  return () => {
-    listeners.delete(fn);
-    window.removeEventListener('popstate', fn);
-  };
-}
-
 function snapshot(): string {
   return window.location.pathname + window.location.search;
 }
 
+/**
+ * Guards against leaving the current page (e.g. an editor with unsaved changes): each returns
+ * true to let the user go. Consulted for in-app navigation and for the browser's Back/Forward.
+ */
+const blockers = new Set<() => boolean>();
+/** The location the app is showing (what Back/Forward is undone to when a guard says no). */
+let shown: string | null = null;
+
+function allowed(): boolean {
+  for (const b of blockers) if (!b()) return false;
+  return true;
+}
+
+function onPopState(): void {
+  const next = snapshot();
+  if (shown !== null && next !== shown && !allowed()) {
+    // The browser has already moved; put the page the user is on back on top of the history.
+    window.history.pushState(null, '', shown);
+    return;
+  }
+  shown = next;
+  notify();
+}
+
+function subscribe(fn: () => void): () => void {
+  if (listeners.size === 0) {
+    shown = snapshot();
+    window.addEventListener('popstate', onPopState);
+  }
+  listeners.add(fn);
+  return () => {
+    listeners.delete(fn);
+    if (listeners.size === 0) window.removeEventListener('popstate', onPopState);
+  };
+}
+
+/** While `when` holds, leaving the page in-app or with Back/Forward asks `message` first. */
+export function useLeaveGuard(when: boolean, message: string): void {
+  useEffect(() => {
+    if (!when) return;
+    const guard = () => window.confirm(message);
+    blockers.add(guard);
+    return () => {
+      blockers.delete(guard);
+    };
+  }, [when, message]);
+}
+
 export function navigate(to: string, opts: { replace?: boolean } = {}): void {
   if (to === snapshot()) return;
+  // Replacing the query string (filters) stays on the page; going elsewhere asks the guards.
+  if (!opts.replace && new URL(to, window.location.href).pathname !== window.location.pathname && !allowed()) return;
   if (opts.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
+  shown = snapshot();
   notify();
   if (!opts.replace) window.scrollTo?.(0, 0);
 }

@@ -30,7 +30,7 @@ import { VersionsPanel } from './VersionsPanel.js';
 import { PublishDialog } from './PublishDialog.js';
 import { builderFields, type BuilderField } from './rule-model.js';
 import { STAGE_COUNT_LABEL, useJourneyCounts } from './journey-counts.js';
-import { Link } from '../app/router.js';
+import { Link, useLeaveGuard } from '../app/router.js';
 
 export interface EditorContext {
   fields: FieldDef[];
@@ -105,25 +105,14 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
   const errors = problems.filter((p) => p.severity === 'error');
   const warnings = problems.filter((p) => p.severity === 'warning');
 
-  // ----- unsaved-changes warning (closing the tab, or following a link out) -----
+  // ----- unsaved-changes warning: closing the tab (the browser asks), in-app links and Back/Forward -----
   useEffect(() => {
     if (!dirty) return;
     const onBeforeUnload = (e: BeforeUnloadEvent) => { e.preventDefault(); e.returnValue = ''; };
-    const onClick = (e: MouseEvent) => {
-      const a = (e.target as HTMLElement | null)?.closest?.('a[href]') as HTMLAnchorElement | null;
-      if (!a || a.target === '_blank' || a.origin !== window.location.origin || a.pathname === window.location.pathname) return;
-      if (!window.confirm('You have unsaved changes to this definition. Leave without saving?')) {
-        e.preventDefault();
-        e.stopPropagation();
-      }
-    };
     window.addEventListener('beforeunload', onBeforeUnload);
-    document.addEventListener('click', onClick, true);
-    return () => {
-      window.removeEventListener('beforeunload', onBeforeUnload);
-      document.removeEventListener('click', onClick, true);
-    };
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, [dirty]);
+  useLeaveGuard(dirty, 'You have unsaved changes to this definition. Leave without saving?');
 
   const builder: BuilderField[] = useMemo(() => builderFields(ctx.fields, {
     journeys: ctx.journeys.map((j) => ({ id: j.id, name: j.name, stages: j.stages.map((s) => s.id) })),
