@@ -12,7 +12,7 @@ import { useState } from 'react';
 import type { FieldDef, Journey, Playbook, TaskSpec, AccountUpdate } from '../engine/schema/definitions.js';
 import {
   canvasNodes, canvasEdges, setPositions, addNode, connect, removeElements, copySelection, pasteClip, autoLayout,
-  ensureLayout, outputHandles, updatePlaybookNode, blankPlaybook, TRIGGER_ID, type Doc,
+  ensureLayout, outputHandles, updatePlaybookNode, blankPlaybook, reconnect, TRIGGER_ID, type Doc,
 } from '../editor/src/designer/graph-model.js';
 import { historyReducer, type HistoryState } from '../editor/src/designer/use-history.js';
 import { TaskForm, UpdateForm } from '../editor/src/designer/TaskForms.js';
@@ -129,6 +129,24 @@ describe('graph edits', () => {
     expect(out.layout!.nodes['is-red-copy']).toEqual({ x: pb.layout!.nodes['is-red'].x + 40, y: pb.layout!.nodes['is-red'].y + 40 });
     // pasting again does not collide
     expect(pasteClip(doc, clip).ids).toEqual(['is-red-copy-2', 'at-risk-copy-2']);
+  });
+
+  it('moves an existing edge by dragging its end: the branch stays, the rule and id of a transition stay', () => {
+    let doc: Doc = blankPlaybook('p', 'P');
+    const c = addNode(doc, 'condition', { x: 0, y: 150 }); doc = c.doc;
+    const t = addNode(doc, 'task', { x: 0, y: 300 }); doc = t.doc;
+    doc = connect(doc, c.id, t.id, 'yes');
+    const yes = (doc as Playbook).edges.find((e) => e.from === c.id)!;
+    doc = reconnect(doc, yes.id, c.id, 'end', 'yes');
+    expect((doc as Playbook).edges.filter((e) => e.from === c.id).map((e) => [e.to, e.branch])).toEqual([['end', 'yes']]);
+
+    const tr = lifecycle.transitions[0];
+    const moved = reconnect(lifecycle, tr.id, tr.from, 'renewal') as Journey;
+    expect(moved.transitions[0]).toEqual({ ...tr, to: 'renewal' });
+    // onto a pair that already has a transition, or onto itself: nothing changes
+    const other = lifecycle.transitions.find((x) => x.id !== tr.id)!;
+    expect(reconnect(lifecycle, tr.id, other.from, other.to)).toBe(lifecycle);
+    expect(reconnect(lifecycle, tr.id, tr.from, tr.from)).toBe(lifecycle);
   });
 
   it('edits journeys: stages, transitions, deleting the initial stage moves it', () => {

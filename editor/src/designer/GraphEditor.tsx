@@ -15,7 +15,7 @@ import {
 import '@xyflow/react/dist/style.css';
 import type { Branch, FieldDef, Journey, NodeKind, Playbook, Scorecard } from '../../../engine/schema/definitions.js';
 import {
-  TRIGGER_ID, canvasNodes, canvasEdges, addNode, freeSpot, removeElements, connect, outputHandles, setPositions,
+  TRIGGER_ID, canvasNodes, canvasEdges, addNode, freeSpot, removeElements, connect, reconnect, outputHandles, setPositions,
   autoLayout, copySelection, pasteClip, type Clip, type Doc, type CanvasKind,
 } from './graph-model.js';
 import { nodeTypes, KIND_META, type CanvasNodeType, type NodeData } from './canvas-nodes.js';
@@ -227,6 +227,12 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     set(connect(docRef.current, c.source, c.target, branch));
   }, [set]);
 
+  // Dragging an existing edge's end onto another node moves that edge (its branch stays with the source handle).
+  const onReconnect = useCallback((old: RFEdge, c: Connection) => {
+    const branch = c.sourceHandle && c.sourceHandle !== 'out' ? (c.sourceHandle as Branch) : undefined;
+    set(reconnect(docRef.current, old.id, c.source, c.target, branch));
+  }, [set]);
+
   const isValidConnection = useCallback((c: Connection | RFEdge) => c.source !== c.target && c.target !== TRIGGER_ID, []);
 
   // refs so stable callbacks read the latest state
@@ -399,7 +405,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
           <ReactFlow
             nodes={nodes} edges={edges} nodeTypes={nodeTypes}
             onNodesChange={onNodesChange} onEdgesChange={onEdgesChange} onDelete={onDelete}
-            onConnect={onConnect} isValidConnection={isValidConnection}
+            onConnect={onConnect} onReconnect={onReconnect} edgesReconnectable={ctx.canEdit} isValidConnection={isValidConnection}
             nodesDraggable={ctx.canEdit} nodesConnectable={ctx.canEdit} elementsSelectable
             deleteKeyCode={ctx.canEdit ? ['Delete', 'Backspace'] : null}
             multiSelectionKeyCode={['Shift', 'Meta', 'Control']}

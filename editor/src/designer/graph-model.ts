@@ -207,6 +207,7 @@ export function reconnect(doc: Doc, edgeId: string, source: string, target: stri
     const without = { ...doc, edges: doc.edges.filter((e) => e.id !== edgeId) };
     return connect(without, source, target, branch);
   }
+  if (source === target || doc.transitions.some((t) => t.id !== edgeId && t.from === source && t.to === target)) return doc;
   return { ...doc, transitions: doc.transitions.map((t) => (t.id === edgeId ? { ...t, from: source, to: target } : t)) };
 }
 
