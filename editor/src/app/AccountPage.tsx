@@ -1,6 +1,7 @@
 /** One account (C4): header facts, health with history, journey position, CTAs, timeline, tags. */
 import { useMemo, useState } from 'react';
 import { useApi } from './useApi.js';
+import { api } from '../api.js';
 import { Link } from './router.js';
 import { Async, Card, Empty, Field, HealthBadge, PageHeader, PriorityBadge, TypeBadge } from './ui.js';
 import { arrows, daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
@@ -17,6 +18,31 @@ export function AccountPage({ id }: { id: string }) {
     <Empty title="Account not found">No account has the id “{id}”. <Link to="/accounts">Back to accounts</Link></Empty>}>{(d) => <AccountView detail={d} reload={res.reload} />}</Async>;
 }
 
+/** Older timeline pages, fetched on demand after the newest entries the account detail carries. */
+function useOlderTimeline(accountId: string, firstCount: number) {
+  const [entries, setEntries] = useState<TimelineEntry[]>([]);
+  const [total, setTotal] = useState<number | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function load(offset: number) {
+    setLoading(true);
+    setError(null);
+    try {
+      const page = await api.get<{ items: TimelineEntry[]; total: number }>(`/api/accounts/${encodeURIComponent(accountId)}/timeline?limit=100&offset=${Math.max(offset, firstCount)}`);
+      setEntries((prev) => {
+        const seen = new Set(prev.map((e) => e.id));
+        return prev.concat(page.items.filter((e) => !seen.has(e.id)));
+      });
+      setTotal(page.total);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setLoading(false);
+    }
+  }
+  return { entries, total, loading, error, load };
+}
+
 function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => void }) {
   const { user } = useAuth();
   const users = useApi<{ items: UserSummary[] }>('/api/users');
@@ -29,7 +55,14 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
   const renewal = daysUntil(f.renewalDate, nowMs);
   const health: Health | null = detail.health ?? detail.state?.health ?? null;
   const ownerName = typeof f.owner === 'string' ? users.data?.items.find((u) => u.id === f.owner)?.name ?? f.owner : '—';
-  const timeline: TimelineEntry[] = Array.isArray(detail.timeline) ? detail.timeline : detail.timeline?.items ?? [];
+  const firstPage: TimelineEntry[] = Array.isArray(detail.timeline) ? detail.timeline : detail.timeline?.items ?? [];
+  const older = useOlderTimeline(a.id, firstPage.length);
+  const timeline = useMemo(() => {
+    // A page fetched before a new entry was logged may repeat one already shown.
+    const seen = new Set(firstPage.map((e) => e.id));
+    return firstPage.concat(older.entries.filter((e) => !seen.has(e.id)));
+  }, [firstPage, older.entries]);
+  const timelineTotal = Math.max(detail.timelineTotal ?? 0, older.total ?? 0);
   const healthHistory = useMemo(() => {
     const fromDetail = detail.healthHistory ?? [];
     if (fromDetail.length) return fromDetail;
@@ -70,7 +103,15 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
               </details>
             )}
             <FilterableTimeline entries={timeline} names={names} />
-            {(detail.timelineTotal ?? 0) > timeline.length && <div className="wm-muted wm-small" style={{ marginTop: 6 }}>Showing the newest {timeline.length} of {detail.timelineTotal} entries.</div>}
+            {timelineTotal > timeline.length && (
+              <div className="wm-actions wm-small" style={{ marginTop: 6, alignItems: 'center' }}>
+                <span className="wm-muted">Showing the newest {timeline.length} of {timelineTotal} entries.</span>
+                <button type="button" className="wm-btn wm-btn-small" disabled={older.loading} onClick={() => older.load(timeline.length)}>
+                  {older.loading ? 'Loading…' : 'Load older entries'}
+                </button>
+                {older.error && <span role="alert" style={{ color: "#8a2219" }}>Could not load older entries: {older.error}</span>}
+              </div>
+            )}
           </Card>
           <Card title={`Past CTAs (${detail.pastTasks.length})`}>
             <TaskTable tasks={detail.pastTasks} nowMs={nowMs} past empty="No past CTAs." />
