@@ -27,7 +27,60 @@ export function stableHash(text: string): string {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x01000193);
   }
-  return fmix(a).toString(36).padStart(7, '0') + fmix(b).toString(36).padStart(7, '0');
+  return base36x7(fmix(a), fmix(b));
+}
+
+/** Char code of a base-36 digit (0-9, a-z), as Number#toString(36) writes it. */
+function digit(d: number): number {
+  return d < 10 ? 48 + d : 87 + d;
+}
+
+/**
+ * Two unsigned 32-bit values as 7 base-36 digits each, zero-padded (36^7 > 2^32) - the same text
+ * as `x.toString(36).padStart(7, '0')` twice, without the slow radix conversion of non-Smi
+ * numbers and the padding copies (measured ~1.3 us -> ~0.4 us per id).
+ */
+function base36x7(x: number, y: number): string {
+  let q = Math.floor(x / 36);
+  const x6 = x - q * 36;
+  x = q;
+  q = Math.floor(x / 36);
+  const x5 = x - q * 36;
+  x = q;
+  q = Math.floor(x / 36);
+  const x4 = x - q * 36;
+  x = q;
+  q = Math.floor(x / 36);
+  const x3 = x - q * 36;
+  x = q;
+  q = Math.floor(x / 36);
+  const x2 = x - q * 36;
+  x = q;
+  q = Math.floor(x / 36);
+  const x1 = x - q * 36;
+  const x0 = q;
+  q = Math.floor(y / 36);
+  const y6 = y - q * 36;
+  y = q;
+  q = Math.floor(y / 36);
+  const y5 = y - q * 36;
+  y = q;
+  q = Math.floor(y / 36);
+  const y4 = y - q * 36;
+  y = q;
+  q = Math.floor(y / 36);
+  const y3 = y - q * 36;
+  y = q;
+  q = Math.floor(y / 36);
+  const y2 = y - q * 36;
+  y = q;
+  q = Math.floor(y / 36);
+  const y1 = y - q * 36;
+  const y0 = q;
+  return String.fromCharCode(
+    digit(x0), digit(x1), digit(x2), digit(x3), digit(x4), digit(x5), digit(x6),
+    digit(y0), digit(y1), digit(y2), digit(y3), digit(y4), digit(y5), digit(y6),
+  );
 }
 
 /** The idempotency key of a playbook task: playbook:version:node:account:occurrence. */

@@ -3,6 +3,7 @@ import * as engine from '../engine/index.js';
 import { instanceId, migrateInstances, taskId, timelineId } from '../engine/runtime/index.js';
 import { stableHash } from '../engine/ids.js';
 import type { Instance } from '../engine/types.js';
+import fc from 'fast-check';
 
 // Compiling the library (ajv validation) and fuzzing take seconds on a loaded CI machine.
 vi.setConfig({ testTimeout: 120_000 });
@@ -16,6 +17,24 @@ describe('ids', () => {
     // pinned, so an accidental change of the hash (which would duplicate tasks after an upgrade) fails here
     expect(stableHash('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toBe('0nzui9k1dp1lcf');
     expect(taskId('x')).toBe('t_' + stableHash('x'));
+  });
+
+  it('keep the text of the original formula (FNV-1a halves, fmix, toString(36) padded to 7) for any key', () => {
+    // Ids are persisted: the faster digit writer must give the very same text for every key.
+    const fmix = (h: number) => {
+      h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+      return h >>> 0;
+    };
+    const reference = (text: string) => {
+      let a = 0x811c9dc5, b = 0x9e3779b9;
+      for (let i = 0; i < text.length; i++) {
+        a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+        b = Math.imul(b ^ text.charCodeAt(i), 0x01000193);
+      }
+      return fmix(a).toString(36).padStart(7, '0') + fmix(b).toString(36).padStart(7, '0');
+    };
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (key) => stableHash(key) === reference(key)), { numRuns: 5000 });
+    for (let i = 0; i < 20_000; i++) expect(stableHash(`pb:1:n:acct-${i}`)).toBe(reference(`pb:1:n:acct-${i}`));
   });
 
   it('do not collide over many keys', () => {
