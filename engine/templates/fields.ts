@@ -54,11 +54,24 @@ export function helperAccepts(helper: Helper, kind: FieldKind | 'other'): boolea
   return HELPER_TYPES[helper].includes(kind);
 }
 
+/**
+ * The condition-data segments a merge-field path reads (`account.x` reads top-level `x`), or
+ * null when it can read nothing (a forbidden segment, an unknown root). Split once per template.
+ */
+export function pathSegments(path: string): readonly string[] | null {
+  const segs = path.split('.');
+  if (segs.some((s) => FORBIDDEN_SEGMENTS.has(s))) return null;
+  if (segs[0] === 'account') return segs.length === 2 ? [segs[1]] : null;
+  if (segs[0] === 'health' || segs[0] === 'event') return segs;
+  return null;
+}
+
+/** Reads segments from pathSegments (own properties only; undefined when absent). */
+export function readSegments(segs: readonly string[] | null, data: ConditionData): unknown {
+  return segs === null ? undefined : lookup(data, segs, undefined);
+}
+
 /** Reads a merge-field path from condition data (own properties only; undefined when absent). */
 export function readPath(path: string, data: ConditionData): unknown {
-  const segs = path.split('.');
-  if (segs.some((s) => FORBIDDEN_SEGMENTS.has(s))) return undefined;
-  if (segs[0] === 'account') return segs.length === 2 ? lookup(data, [segs[1]], undefined) : undefined;
-  if (segs[0] === 'health' || segs[0] === 'event') return lookup(data, segs, undefined);
-  return undefined;
+  return readSegments(pathSegments(path), data);
 }

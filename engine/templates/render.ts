@@ -5,7 +5,7 @@ import { cachedDateMs } from '../conditions/data.js';
 import { daysSinceMs, daysUntilMs } from '../conditions/dates.js';
 import { didYouMean } from '../conditions/suggest.js';
 import { parseTemplate } from './parse.js';
-import { HELPERS, helperAccepts, readPath, resolvePath, type Helper } from './fields.js';
+import { HELPERS, helperAccepts, pathSegments, readSegments, resolvePath, type Helper } from './fields.js';
 import { formatDate, formatMoney, formatValue } from './format.js';
 
 export interface TemplateAnalysis {
@@ -52,9 +52,43 @@ export function analyzeTemplate(text: string, scope: VarScope): TemplateAnalysis
   return { errors };
 }
 
-function fieldText(helper: string | null, path: string, data: ConditionData, nowMs: number): string {
-  if (path === 'now') return helper === null || helper === 'date' ? formatDate(nowMs) : '';
-  const value = readPath(path, data);
+/** A merge field ready to render: its path split once, for every account the template renders for. */
+interface FieldPart {
+  helper: string | null;
+  /** `{{now}}` (with or without a helper). */
+  now: boolean;
+  segs: readonly string[] | null;
+  /** More than two words: renders as "" (analyzeTemplate reports it). */
+  invalid: boolean;
+  fallback: string | null;
+}
+/** Literal text, or a merge field. */
+type CompiledPart = string | FieldPart;
+
+// Keyed by the template text (not by object identity): definitions parsed afresh reuse the entry.
+const compiled = new Map<string, CompiledPart[]>();
+const COMPILED_LIMIT = 500;
+
+function compileTemplate(text: string): CompiledPart[] {
+  let parts = compiled.get(text);
+  if (parts !== undefined) return parts;
+  parts = [];
+  for (const part of parseTemplate(text)) {
+    if (part.kind !== 'field') parts.push(part.text);
+    else {
+      const now = part.path === 'now';
+      parts.push({ helper: part.helper, now, segs: now ? null : pathSegments(part.path), invalid: part.tokens > 2, fallback: part.fallback });
+    }
+  }
+  if (compiled.size >= COMPILED_LIMIT) compiled.clear();
+  compiled.set(text, parts);
+  return parts;
+}
+
+function fieldText(part: FieldPart, data: ConditionData, nowMs: number): string {
+  const helper = part.helper;
+  if (part.now) return helper === null || helper === 'date' ? formatDate(nowMs) : '';
+  const value = readSegments(part.segs, data);
   switch (helper) {
     case null: return formatValue(value);
     case 'date': return formatDate(value);
@@ -65,21 +99,25 @@ function fieldText(helper: string | null, path: string, data: ConditionData, now
   return '';
 }
 
-function render(text: string, data: ConditionData, nowMs: number, escape: (s: string) => string): string {
+function render(text: string, data: ConditionData, nowMs: number, escape: ((s: string) => string) | null): string {
+  const parts = compileTemplate(text);
   let out = '';
-  for (const part of parseTemplate(text)) {
-    if (part.kind === 'field') {
-      const value = part.tokens > 2 ? '' : fieldText(part.helper, part.path, data, nowMs);
-      out += escape(value === '' && part.fallback !== null ? part.fallback : value);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    let s: string;
+    if (typeof part === 'string') s = part;
+    else {
+      const value = part.invalid ? '' : fieldText(part, data, nowMs);
+      s = value === '' && part.fallback !== null ? part.fallback : value;
     }
-    else out += escape(part.text);
+    out += escape === null ? s : escape(s);
   }
   return out;
 }
 
 /** Plain text: missing values and unknown fields render as "" (or the field's `| default "..."` text). */
 export function renderTemplate(text: string, data: ConditionData, nowMs: number): string {
-  return render(text, data, nowMs, (s) => s);
+  return render(text, data, nowMs, null);
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
