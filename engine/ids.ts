@@ -102,3 +102,10 @@ export function instanceId(playbookId: string, accountId: string, occurrence: st
 export function timelineId(accountId: string, kind: string, ...parts: (string | number)[]): string {
   return 'tl_' + stableHash(`${accountId}:${kind}:${parts.join(':')}`);
 }
+
+/** timelineId(accountId, kind, subtype, ...parts), without spreading the parts into a new array. */
+export function timelineIdOf(accountId: string, kind: string, subtype: string, parts: readonly (string | number)[]): string {
+  let key = accountId + ':' + kind + ':' + subtype;
+  for (let i = 0; i < parts.length; i++) key += ':' + parts[i];
+  return 'tl_' + stableHash(key);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as engine from '../engine/index.js';
 import { instanceId, migrateInstances, taskId, timelineId } from '../engine/runtime/index.js';
-import { stableHash } from '../engine/ids.js';
+import { stableHash, timelineIdOf } from '../engine/ids.js';
 import type { Instance } from '../engine/types.js';
 import fc from 'fast-check';
 
@@ -14,6 +14,8 @@ describe('ids', () => {
     expect(taskId('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toMatch(/^t_[0-9a-z]{14}$/);
     expect(instanceId('p', 'a', 'o')).toMatch(/^i_[0-9a-z]{14}$/);
     expect(timelineId('a', 'stage', 'x')).toMatch(/^tl_/);
+    expect(timelineIdOf('a', 'stage', 'x', ['j', 2, 'now'])).toBe(timelineId('a', 'stage', 'x', 'j', 2, 'now'));
+    expect(timelineIdOf('a', 'stage', 'x', [])).toBe(timelineId('a', 'stage', 'x'));
     // pinned, so an accidental change of the hash (which would duplicate tasks after an upgrade) fails here
     expect(stableHash('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toBe('0nzui9k1dp1lcf');
     expect(taskId('x')).toBe('t_' + stableHash('x'));

@@ -8,7 +8,7 @@ import type {
 } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
 import { buildConditionData, parseDateMs, type ConditionData } from './deps.js';
-import { timelineId } from '../ids.js';
+import { timelineIdOf } from '../ids.js';
 
 export const DAY_MS = 86_400_000;
 /** Guard against runaway graphs (validation forbids loops without waits). */
@@ -304,7 +304,7 @@ export class EvalContext {
 
   /** Adds a timeline entry; returns it (a fresh object the caller may still amend). */
   timeline(kind: TimelineEntry['kind'], subtype: string, text: string, idParts: (string | number)[], data?: Record<string, unknown>): TimelineEntry {
-    const entry: TimelineEntry = { id: timelineId(this.accountId, kind, subtype, ...idParts), accountId: this.accountId, at: this.now, kind, subtype, text };
+    const entry: TimelineEntry = { id: timelineIdOf(this.accountId, kind, subtype, idParts), accountId: this.accountId, at: this.now, kind, subtype, text };
     if (data) entry.data = data;
     this.effects.push({ kind: 'timeline', entry });
     return entry;
