@@ -126,6 +126,9 @@ export function daysUntilOp(data: unknown, value: unknown, nowMs: number): numbe
   return daysUntilMs(cachedDateMs(data, value), nowMs);
 }
 
+/** days_since / days_until of a date read from a var path, cached per path (see dateSlot). */
+export { daysSinceAt, daysUntilAt } from './data.js';
+
 /** The scoped operators; `fn(item, now)` evaluates the inner rule for one item. */
 export type ItemFn = (item: unknown, nowMs: number) => unknown;
 

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import jsonLogic from 'json-logic-js';
+import { COMPILE_MODES, buildConditionData, compileRule } from '../engine/conditions/index.js';
+import { DATE_CACHE, PLAIN_DATA } from '../engine/conditions/data.js';
+import { daysSince, daysUntil } from '../engine/conditions/dates.js';
+
+const NOW = Date.parse('2026-11-22T09:00:00.000Z');
+const NAMES = ['tier', 'renewalDate', 'lastCsmUpdateAt', 'mrr'];
+
+describe.each(COMPILE_MODES)('condition data read by compiled rules (%s mode)', (mode) => {
+  const until = compileRule({ days_until: { var: 'renewalDate' } }, { mode });
+  const since = compileRule({ days_since: { var: 'renewalDate' } }, { mode });
+  const soon = compileRule({ '<=': [{ days_until: { var: 'renewalDate' } }, 90] }, { mode });
+
+  it('never answers from a stale parsed date when the value behind a path changes', () => {
+    const data = buildConditionData({ fields: { renewalDate: '2027-01-01' }, tags: [], flags: {}, fieldNames: NAMES });
+    expect(until(data, NOW)).toBe(39);
+    expect(since(data, NOW)).toBe(-40);
+    expect(soon(data, NOW)).toBe(true);
+    // The same data object, a new value: every rule reading the path sees the new date.
+    data.renewalDate = '2028-01-01';
+    expect(until(data, NOW)).toBe(404);
+    expect(soon(data, NOW)).toBe(false);
+    data.renewalDate = `2027-01-0${1}`; // equal text in a different string
+    expect(until(data, NOW)).toBe(39);
+    data.renewalDate = 'not a date';
+    expect(until(data, NOW)).toBeNull();
+    data.renewalDate = Date.parse('2027-01-01T00:00:00Z');
+    expect(until(data, NOW)).toBe(39);
+    delete data.renewalDate;
+    expect(until(data, NOW)).toBeNull();
+  });
+
+  it('keeps dates of different paths and different accounts apart', () => {
+    const both = compileRule({ '-': [{ days_since: { var: 'lastCsmUpdateAt' } }, { days_since: { var: 'renewalDate' } }] }, { mode });
+    const a = buildConditionData({ fields: { renewalDate: '2026-11-01', lastCsmUpdateAt: '2026-11-21' }, tags: [], flags: {}, fieldNames: NAMES });
+    const b = buildConditionData({ fields: { renewalDate: '2026-10-01', lastCsmUpdateAt: '2026-11-20' }, tags: [], flags: {}, fieldNames: NAMES });
+    for (let i = 0; i < 3; i++) {
+      expect(both(a, NOW)).toBe(1 - 21);
+      expect(both(b, NOW)).toBe(2 - 52);
+    }
+  });
+
+  it('gives json-logic-js results for dates on data built with and without the dictionary and on plain objects', () => {
+    jsonLogic.add_operation('days_since', (x: unknown) => daysSince(x, NOW));
+    jsonLogic.add_operation('days_until', (x: unknown) => daysUntil(x, NOW));
+    try {
+      const rule = { or: [{ '>': [{ days_since: { var: 'lastCsmUpdateAt' } }, 7] }, { '<=': [{ days_until: { var: 'renewalDate' } }, 30] }] };
+      const compiled = compileRule(rule, { mode });
+      for (const f of [{}, { renewalDate: '2026-12-01' }, { lastCsmUpdateAt: '2026-11-01T10:00:00Z' }, { renewalDate: null, lastCsmUpdateAt: 'x' }, { renewalDate: '2027-06-01', lastCsmUpdateAt: '2026-11-20' }]) {
+        for (const data of [buildConditionData({ fields: f, tags: [], flags: {} }), buildConditionData({ fields: f, tags: [], flags: {}, fieldNames: NAMES }), { ...f }]) {
+          expect(compiled(data, NOW), JSON.stringify(f)).toBe(jsonLogic.apply(rule, data));
+        }
+      }
+    } finally {
+      jsonLogic.rm_operation('days_since');
+      jsonLogic.rm_operation('days_until');
+    }
+  });
+});
+
+describe('buildConditionData copying fields', () => {
+  it('copies an own "__proto__" key as plain data, never as the prototype', () => {
+    const fields = JSON.parse('{"__proto__": {"tier": "inherited", "polluted": true}, "mrr": 5}');
+    for (const fieldNames of [undefined, NAMES]) {
+      const data = buildConditionData({ fields, tags: [], flags: {}, fieldNames });
+      expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+      expect(compileRule({ var: ['tier', 'none'] })(data, 0)).toBe('none');
+      expect(compileRule({ var: ['polluted', 'none'] })(data, 0)).toBe('none');
+      expect(compileRule({ var: 'mrr' })(data, 0)).toBe(5);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    }
+  });
+
+  it('ignores symbol keys a source carries, including ours', () => {
+    const fields = { tier: 'tier-1', [PLAIN_DATA]: false, [DATE_CACHE]: { slots: ['2027-01-01', 0], byText: null } } as Record<string | symbol, unknown>;
+    const data = buildConditionData({ fields: fields as Record<string, unknown>, tags: [], flags: {}, fieldNames: NAMES }) as Record<string | symbol, unknown>;
+    expect(data[PLAIN_DATA]).toBe(true);
+    expect(data[DATE_CACHE]).toBeNull();
+    expect(compileRule({ var: 'tier' })(data as Record<string, unknown>, 0)).toBe('tier-1');
+  });
+
+  it('reads only own fields from a source with a prototype, and no event unless one is given', () => {
+    const source = Object.assign(Object.create({ tier: 'inherited' }), { mrr: 3, event: 'field' });
+    for (const fieldNames of [undefined, NAMES]) {
+      const data = buildConditionData({ fields: source, tags: [], flags: {}, fieldNames });
+      expect(compileRule({ var: ['tier', 'none'] })(data, 0)).toBe('none');
+      expect(compileRule({ var: 'mrr' })(data, 0)).toBe(3);
+      expect(compileRule({ var: ['event', 'none'] })(data, 0)).toBe('none');
+      expect(JSON.parse(JSON.stringify(data))).toEqual({ tags: [], flags: {}, health: null, journey: {}, mrr: 3 });
+    }
+  });
+
+  it('gives every account built with one dictionary the same keys in the same order', () => {
+    const a = buildConditionData({ fields: { mrr: 1, tier: 'tier-1', extra: true }, tags: [], flags: {}, fieldNames: NAMES });
+    const b = buildConditionData({ fields: { renewalDate: '2027-01-01' }, tags: ['x'], flags: {}, fieldNames: NAMES });
+    expect(Object.keys(a)).toEqual(['tags', 'flags', 'health', 'journey', 'event', ...NAMES, 'extra']);
+    expect(Object.keys(b)).toEqual(['tags', 'flags', 'health', 'journey', 'event', ...NAMES]);
+  });
+});
