@@ -39,14 +39,16 @@ const scratchWeights: number[] = [];
  * When `previous` has the same score, colour and measures, it is returned as is.
  */
 export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string, previous: Health | null = null): Health | null {
-  const override = typeof tier === 'string' ? sc.def.tiers?.[tier] : undefined;
+  const tiers = sc.def.tiers;
+  const override = tiers !== undefined && typeof tier === 'string' && Object.prototype.hasOwnProperty.call(tiers, tier) ? tiers[tier] : undefined;
+  const overrides = override?.measures;
   let sum = 0;
   let weights = 0;
   let total = 0;
   const n = sc.measures.length;
   for (let i = 0; i < n; i++) {
     const m = sc.measures[i];
-    const mo = override?.measures?.[m.id];
+    const mo = overrides?.[m.id];
     const weight = mo?.weight ?? m.weight;
     let value: number | null;
     try {

@@ -43,8 +43,8 @@ export class EvalContext {
   triggers: Triggers;
   runs: Runs;
 
-  /** Ids of instances created or changed, in order. */
-  readonly changed = new Set<string>();
+  /** Ids of instances created or changed, in order (an array: a run touches a few at most, and most evaluations none). */
+  readonly changed: string[] = [];
   /** Active instances from the input plus those started now, by id; indexed on first use. */
   private instanceIndex: Map<string, Instance> | null = null;
   private inputInstances: readonly Instance[] = [];
@@ -288,16 +288,16 @@ export class EvalContext {
 
   /** A writable copy of an instance, recorded as changed. */
   mutable(inst: Instance): Instance {
-    if (this.changed.has(inst.id)) return inst;
+    if (this.changed.includes(inst.id)) return inst;
     const copy: Instance = { ...inst, tasks: { ...inst.tasks }, path: inst.path.slice() };
     this.instances.set(copy.id, copy);
-    this.changed.add(copy.id);
+    this.changed.push(copy.id);
     return copy;
   }
 
   addInstance(inst: Instance): void {
     this.instances.set(inst.id, inst);
-    this.changed.add(inst.id);
+    if (!this.changed.includes(inst.id)) this.changed.push(inst.id);
   }
 
   // ----- effects -----

@@ -81,6 +81,8 @@ function taskReason(ctx: EvalContext, pb: CompiledPlaybook, nodeId: string, runV
 }
 
 type WaitOutcome = { go: false } | { go: true; next: string | null; outcome: string; detail: string } | { end: string; go: false };
+/** The usual outcome, shared (outcomes are only read). */
+const NOT_DUE: WaitOutcome = Object.freeze({ go: false }) as WaitOutcome;
 
 function dateLabel(ctx: EvalContext, wait: Extract<Wait, { type: 'until-date' }>): { label: string; rel: string } {
   const label = ctx.lib.fieldByName.get(wait.field)?.label ?? wait.field;
@@ -126,32 +128,45 @@ function describeWait(ctx: EvalContext, wait: Wait): string {
   }
 }
 
+/** Epoch ms of an engine-written time (canonical text takes the memoised parse). */
+function engineTimeMs(iso: string): number {
+  return isCanonicalTime(iso) ? timeMs(iso) : Date.parse(iso);
+}
+
+/**
+ * The wake time checkWait computed (it may differ from the instance's: an until-date wait
+ * follows its date, a fresh wait has none yet). checkWait itself never writes the instance,
+ * so a run that stays put is not copied.
+ */
+let checkedWakeAt: string | null = null;
+
 /** Is the wait at `node` over? `allowEvent` is false in the evaluation that entered the wait. */
 function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEvent: boolean): WaitOutcome {
   if (node.def.kind !== 'wait') return { end: `node ${node.id} is not a wait`, go: false };
   const wait = node.def.wait;
   let due: boolean;
-  if (wait.type === 'until-date' || inst.wakeAt === null) {
+  let wakeAt = inst.wakeAt;
+  if (wait.type === 'until-date' || wakeAt === null) {
     // until-date follows the account's date if it changes; others are fixed once computed
-    const w = waitWake(ctx, wait, Date.parse(inst.waitStartedAt ?? ctx.now));
+    const w = waitWake(ctx, wait, engineTimeMs(inst.waitStartedAt ?? ctx.now));
     if (w.wakeMs === null) return { end: w.missing, go: false };
-    if (inst.wakeAt === null || timeMs(inst.wakeAt) !== w.wakeMs) inst.wakeAt = isoDate(w.wakeMs);
+    if (wakeAt === null || timeMs(wakeAt) !== w.wakeMs) wakeAt = isoDate(w.wakeMs);
     due = ctx.nowMs >= w.wakeMs;
   } else {
     // canonical times compare as text (no parse)
-    due = isCanonicalTime(inst.wakeAt) && isCanonicalTime(ctx.now) ? ctx.now >= inst.wakeAt : ctx.nowMs >= timeMs(inst.wakeAt);
+    due = isCanonicalTime(wakeAt) && isCanonicalTime(ctx.now) ? ctx.now >= wakeAt : ctx.nowMs >= timeMs(wakeAt);
   }
-  const wakeAt = inst.wakeAt!;
+  checkedWakeAt = wakeAt;
   switch (wait.type) {
     case 'duration':
     case 'until-date':
-      return due ? { go: true, next: node.next, outcome: 'wait over', detail: `${describeWait(ctx, wait)}: reached ${wakeAt}` } : { go: false };
+      return due ? { go: true, next: node.next, outcome: 'wait over', detail: `${describeWait(ctx, wait)}: reached ${wakeAt}` } : NOT_DUE;
     case 'task-done': {
       const tid = inst.tasks[wait.task];
       const t = tid ? ctx.task(tid) : undefined;
       if (t && t.status === 'done') return { go: true, next: node.next, outcome: 'task done', detail: `Task "${t.title}" was completed${t.completedAt ? ` at ${t.completedAt}` : ''}` };
       if (due) return { go: true, next: node.timeout, outcome: 'timeout', detail: `Task ${t ? `"${t.title}"` : wait.task} not done by ${wakeAt}` };
-      return { go: false };
+      return NOT_DUE;
     }
     case 'event': {
       const ev = ctx.event;
@@ -162,7 +177,7 @@ function checkWait(ctx: EvalContext, inst: Instance, node: CompiledNode, allowEv
         }
       }
       if (due) return { go: true, next: node.timeout, outcome: 'timeout', detail: `No ${wait.eventType} event by ${wakeAt}` };
-      return { go: false };
+      return NOT_DUE;
     }
   }
 }
@@ -229,6 +244,7 @@ function runFrom(ctx: EvalContext, pb: CompiledPlaybook, inst: Instance, nodeId:
           return;
         }
         const res = checkWait(ctx, inst, node, false);
+        if (!('end' in res)) inst.wakeAt = checkedWakeAt;
         if (!res.go) {
           step(ctx, inst, cur, `waiting until ${inst.wakeAt}`, describeWait(ctx, def.wait));
           return;
@@ -296,11 +312,8 @@ export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
       incident(ctx, ctx.mutable(original), `Waiting at node "${original.nodeId}", which is not in ${pb.id} version ${pb.version}`);
       continue;
     }
-    // checkWait only writes wakeAt, and only for until-date waits or a wake time not yet
-    // computed: check those on a throwaway view so an instance that stays put is not copied.
-    const def = node.def;
-    const probe = def.kind === 'wait' && def.wait.type !== 'until-date' && original.wakeAt !== null ? original : { ...original };
-    const res = checkWait(ctx, probe, node, true);
+    // checkWait does not write the instance: it is copied only when its wake time or node changes.
+    const res = checkWait(ctx, original, node, true);
     if ('end' in res) {
       const inst = ctx.mutable(original);
       step(ctx, inst, node.id, 'cannot wait', res.end);
@@ -308,7 +321,7 @@ export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
       continue;
     }
     if (!res.go) {
-      if (probe.wakeAt !== original.wakeAt) ctx.mutable(original).wakeAt = probe.wakeAt;
+      if (checkedWakeAt !== original.wakeAt) ctx.mutable(original).wakeAt = checkedWakeAt;
       continue;
     }
     const inst = ctx.mutable(original);

@@ -171,11 +171,31 @@ function follow(ctx: EvalContext, j: CompiledJourney, visited: Set<string>, leg:
   }
 }
 
+/**
+ * Would follow() take a transition from `stage` now? The same test as follow's first step,
+ * without its allocations: most evaluations move no account, and then nothing is built.
+ */
+function canMove(ctx: EvalContext, j: CompiledJourney, stage: string): boolean {
+  const list = j.from.get(stage);
+  if (list === undefined) return false;
+  const source = j.stages.get(stage);
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (t.def.to === stage) continue;
+    const target = j.stages.get(t.def.to);
+    if (!target) continue;
+    if (check(ctx, t.when) && check(ctx, source?.exit ?? null) && check(ctx, target.entry)) return true;
+  }
+  return false;
+}
+
 /** Step 3 of an evaluation: every journey, newest version. */
 export function runJourneys(ctx: EvalContext): void {
   for (const j of ctx.lib.journeys) {
+    const pos = ctx.journeys[j.id];
+    if (pos && !canMove(ctx, j, pos.stage)) continue;
     const visited = new Set<string>();
-    const first = ctx.journeys[j.id] ? null : j.def.initialStage;
+    const first = pos ? null : j.def.initialStage;
     travel(ctx, j, visited, first === null ? null : {
       to: first,
       cause: {
