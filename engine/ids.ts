@@ -15,19 +15,48 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+const FNV_PRIME = 0x01000193;
+const COLON = 58;
+
+// The two running FNV-1a halves while a key is fed in parts (single-threaded, not re-entrant).
+let ha = 0;
+let hb = 0;
+
+function begin(): void {
+  ha = 0x811c9dc5;
+  hb = 0x9e3779b9;
+}
+
+/** Feeds a string's UTF-16 code units, exactly as if it were part of one concatenated key. */
+function feed(text: string): void {
+  let a = ha;
+  let b = hb;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, FNV_PRIME);
+    b = Math.imul(b ^ c, FNV_PRIME);
+  }
+  ha = a;
+  hb = b;
+}
+
+function feedColon(): void {
+  ha = Math.imul(ha ^ COLON, FNV_PRIME);
+  hb = Math.imul(hb ^ COLON, FNV_PRIME);
+}
+
+function finish(): string {
+  return base36x7(fmix(ha), fmix(hb));
+}
+
 /**
  * A stable 64-bit hash as 14 base-36 characters: two independent 32-bit FNV-1a halves (different
  * offset bases) over the UTF-16 code units, each finalised with fmix, computed in one pass.
  */
 export function stableHash(text: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
-  }
-  return base36x7(fmix(a), fmix(b));
+  begin();
+  feed(text);
+  return finish();
 }
 
 /** Char code of a base-36 digit (0-9, a-z), as Number#toString(36) writes it. */
@@ -95,7 +124,15 @@ export function taskId(key: string): string {
 
 /** One run of a playbook on an account for one trigger occurrence. */
 export function instanceId(playbookId: string, accountId: string, occurrence: string): string {
-  return 'i_' + stableHash(`${playbookId}:${accountId}:${occurrence}`);
+  // stableHash(`${playbookId}:${accountId}:${occurrence}`), fed part by part: no key string is
+  // built (and flattened) only to be hashed.
+  begin();
+  feed(String(playbookId));
+  feedColon();
+  feed(String(accountId));
+  feedColon();
+  feed(String(occurrence));
+  return 'i_' + finish();
 }
 
 /** Engine-written timeline entries: the same happening always gets the same id, so replays do not duplicate it. */
@@ -103,9 +140,19 @@ export function timelineId(accountId: string, kind: string, ...parts: (string | 
   return 'tl_' + stableHash(`${accountId}:${kind}:${parts.join(':')}`);
 }
 
-/** timelineId(accountId, kind, subtype, ...parts), without spreading the parts into a new array. */
+/** timelineId(accountId, kind, subtype, ...parts), hashed part by part (no rest array, no joined key). */
 export function timelineIdOf(accountId: string, kind: string, subtype: string, parts: readonly (string | number)[]): string {
-  let key = accountId + ':' + kind + ':' + subtype;
-  for (let i = 0; i < parts.length; i++) key += ':' + parts[i];
-  return 'tl_' + stableHash(key);
+  begin();
+  feed(String(accountId));
+  feedColon();
+  feed(String(kind));
+  feedColon();
+  feed(String(subtype));
+  for (let i = 0; i < parts.length; i++) {
+    feedColon();
+    const p = parts[i];
+    // as Array#join writes it: null and undefined are empty
+    if (p !== null && p !== undefined) feed(typeof p === 'string' ? p : String(p));
+  }
+  return 'tl_' + finish();
 }

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as engine from '../engine/index.js';
 import { instanceId, migrateInstances, taskId, timelineId } from '../engine/runtime/index.js';
 import { stableHash, timelineIdOf } from '../engine/ids.js';
+import { isoDate } from '../engine/runtime/context.js';
 import type { Instance } from '../engine/types.js';
 import fc from 'fast-check';
 
@@ -16,6 +17,10 @@ describe('ids', () => {
     expect(timelineId('a', 'stage', 'x')).toMatch(/^tl_/);
     expect(timelineIdOf('a', 'stage', 'x', ['j', 2, 'now'])).toBe(timelineId('a', 'stage', 'x', 'j', 2, 'now'));
     expect(timelineIdOf('a', 'stage', 'x', [])).toBe(timelineId('a', 'stage', 'x'));
+    // fed part by part, the hash is the one of the joined key
+    fc.assert(fc.property(fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 20 }), fc.integer(), fc.double())), fc.string({ unit: 'binary', maxLength: 20 }), (parts, acct) =>
+      timelineIdOf(acct, 'task', 'created', parts) === 'tl_' + stableHash(`${acct}:task:created${parts.map((p) => ':' + String(p)).join('')}`)));
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (p, a, o) => instanceId(p, a, o) === 'i_' + stableHash(`${p}:${a}:${o}`)));
     // pinned, so an accidental change of the hash (which would duplicate tasks after an upgrade) fails here
     expect(stableHash('renewal:1:call:a1:2026-11-22T09:00:00.000Z')).toBe('0nzui9k1dp1lcf');
     expect(taskId('x')).toBe('t_' + stableHash('x'));
@@ -43,6 +48,18 @@ describe('ids', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 50_000; i++) seen.add(taskId(`pb:1:node:acct-${i}:2026-11-22T09:00:00.000Z`));
     expect(seen.size).toBe(50_000);
+  });
+});
+
+describe('isoDate', () => {
+  it('writes what Date#toISOString writes, whatever it was asked before (its memo never answers for another time)', () => {
+    const base = Date.parse('2026-11-22T06:00:00.000Z');
+    // same day at other times, other days in the same memo slot (64 days apart), fractions, far years
+    const times = [base, base + 1, base + 3_600_000, base + 64 * 86_400_000, base - 64 * 86_400_000, base + 0.5, -1, 0, Date.parse('9999-12-31T23:59:59.999Z'), Date.parse('0001-01-01T00:00:00.000Z')];
+    for (let round = 0; round < 3; round++) for (const t of times) expect(isoDate(t)).toBe(new Date(t).toISOString());
+    fc.assert(fc.property(fc.array(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), { minLength: 1, maxLength: 20 }), (ms) =>
+      ms.every((t) => isoDate(t) === new Date(t).toISOString()) && ms.every((t) => isoDate(t) === new Date(t).toISOString())));
+    expect(() => isoDate(NaN)).toThrow(RangeError);
   });
 });
 

@@ -372,17 +372,20 @@ function formatIso(ms: number): string {
   return `${y}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(sec)}.${pad3(milli)}Z`;
 }
 
-// Many accounts share the same wake times (next midnight, schedule slots): remember the last one.
-let lastIsoMs = NaN;
-let lastIso = '';
+// Engine times repeat (due dates now + N days, wake times, schedule slots), shared by many
+// accounts: remembered in a small table, one slot per day (a pure memo of a pure function).
+const ISO_SLOTS = 64;
+const isoKeys = new Float64Array(ISO_SLOTS).fill(NaN);
+const isoTexts: string[] = new Array<string>(ISO_SLOTS).fill('');
 /** An engine time as ISO-8601 UTC text. */
 export function isoDate(ms: number): string {
-  if (ms !== lastIsoMs) {
-    if (!Number.isFinite(ms)) throw new RangeError(`Invalid time value: ${ms}`);
-    lastIso = Number.isInteger(ms) ? formatIso(ms) : new Date(ms).toISOString();
-    lastIsoMs = ms;
-  }
-  return lastIso;
+  if (!Number.isFinite(ms)) throw new RangeError(`Invalid time value: ${ms}`);
+  const slot = Math.floor(ms / DAY_MS) & (ISO_SLOTS - 1);
+  if (isoKeys[slot] === ms) return isoTexts[slot];
+  const text = Number.isInteger(ms) ? formatIso(ms) : new Date(ms).toISOString();
+  isoKeys[slot] = ms;
+  isoTexts[slot] = text;
+  return text;
 }
 
 export function addDays(ms: number, days: number): number {

@@ -271,12 +271,12 @@ export interface StartInfo {
 }
 
 /** Starts a run of the newest version of a playbook (re-entry already checked). */
-export function startRun(ctx: EvalContext, pb: CompiledPlaybook, info: StartInfo): Instance {
+export function startRun(ctx: EvalContext, pb: CompiledPlaybook, info: StartInfo, id = instanceIdFor(pb.id, ctx.accountId, info.occurrence)): Instance {
   const inst: Instance = {
     id: '', playbookId: pb.id, version: pb.version, accountId: ctx.accountId, occurrence: info.occurrence, status: 'active',
     nodeId: null, wakeAt: null, waitStartedAt: null, startedAt: ctx.now, endedAt: null, endReason: null, tasks: {}, path: [], incident: null,
   };
-  inst.id = instanceIdFor(pb.id, ctx.accountId, info.occurrence);
+  inst.id = id;
   step(ctx, inst, 'trigger', 'started', info.detail, info.values);
   ctx.addInstance(inst);
   const r = ctx.run(pb.id);
