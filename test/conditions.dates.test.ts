@@ -64,6 +64,19 @@ describe('parseDateMs', () => {
     fc.assert(fc.property(text, (s) => parseDateMs(s) === reference(s)), { numRuns: 20_000, seed: 11 });
   });
 
+  it('agrees with the reference on the toISOString shape it reads on a fast path, valid or not', () => {
+    // "YYYY-MM-DDTHH:MM:SS.sssZ" around the fast path's year range (1900-2199), with any one
+    // character replaced by a digit, a separator or a letter.
+    const base = fc.tuple(fc.integer({ min: 1890, max: 2210 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 999 }))
+      .map(([y, mo, d, h, mi, sec, ms]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(sec, 2)}.${pad(ms, 3)}Z`);
+    const text = fc.tuple(base, fc.option(fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom('0', '9', '/', ':', '-', 'T', ' ', '.', 'Z', 'a', '\u00e9')), { nil: null }))
+      .map(([s, edit]) => (edit === null ? s : s.slice(0, edit[0]) + edit[1] + s.slice(edit[0] + 1)));
+    fc.assert(fc.property(text, (s) => parseDateMs(s) === reference(s)), { numRuns: 20_000, seed: 12 });
+    for (const s of ['1900-01-01T00:00:00.000Z', '2199-12-31T23:59:59.999Z', '2024-02-29T12:00:00.000Z', '2100-02-29T12:00:00.000Z', '1899-12-31T23:59:59.999Z', '2200-01-01T00:00:00.000Z']) {
+      expect(parseDateMs(s), s).toBe(reference(s));
+    }
+  });
+
   it('counts whole days with floor, null for no date', () => {
     const now = Date.UTC(2026, 10, 22, 9);
     expect(daysSince('2026-11-21T10:00:00Z', now)).toBe(0);

