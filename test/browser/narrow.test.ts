@@ -1,0 +1,61 @@
+/**
+ * Narrow screens: a CSM checking the queue on a phone (390 px) or a leader on a tablet (768 px)
+ * reads every page without the page scrolling sideways (wide tables scroll inside their card).
+ * The book is the demo seed's, so every page has real content.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserTest, type BrowserTest } from './harness.js';
+
+let h: BrowserTest;
+
+beforeAll(async () => {
+  h = await startBrowserTest('narrow', { demoAccounts: 120, viewport: { width: 390, height: 844 } });
+}, 240_000);
+afterAll(async () => {
+  await h?.close();
+});
+
+/** How far the page itself overflows the viewport sideways (0 when it does not). */
+async function sidewaysOverflow(): Promise<number> {
+  return h.page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
+}
+
+async function openFirst(link: string): Promise<void> {
+  const a = h.page.locator(`main a[href^="${link}"]`).first();
+  await a.waitFor();
+  await a.click();
+  await h.page.waitForLoadState('networkidle');
+}
+
+describe('narrow screens', () => {
+  it('a CSM reads the queue, a task and an account on a phone', async () => {
+    await h.signIn('csm@waymark.test');
+    await h.goto('/queue');
+    await h.page.getByRole('heading', { name: /queue/i }).first().waitFor();
+    await h.page.waitForLoadState('networkidle');
+    await h.shot('queue-390');
+    expect(await sidewaysOverflow()).toBe(0);
+    await openFirst('/tasks/');
+    await h.shot('task-390');
+    expect(await sidewaysOverflow()).toBe(0);
+    await h.goto('/accounts');
+    await h.page.waitForLoadState('networkidle');
+    await h.shot('accounts-390');
+    expect(await sidewaysOverflow()).toBe(0);
+    await openFirst('/accounts/');
+    await h.shot('account-390');
+    expect(await sidewaysOverflow()).toBe(0);
+  }, 120_000);
+
+  it('a leader reads analytics, the team and the playbook library on a tablet', async () => {
+    await h.page.setViewportSize({ width: 768, height: 1024 });
+    await h.signIn('admin@waymark.test');
+    for (const p of ['/analytics', '/team', '/library']) {
+      await h.goto(p);
+      await h.page.waitForLoadState('networkidle');
+      await h.shot(`${p.slice(1)}-768`);
+      expect({ page: p, overflow: await sidewaysOverflow() }).toEqual({ page: p, overflow: 0 });
+    }
+    expect(h.consoleErrors).toEqual([]);
+  }, 120_000);
+});
