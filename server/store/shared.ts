@@ -23,13 +23,20 @@ export function priorityRank(p: unknown): number {
  * sorted on is stored as `Date#toISOString()` (fixed width, UTC, milliseconds).
  */
 export function isoTime(value: unknown, where: string): string {
+  // One evaluation stamps almost every row with the same time: the last string normalised
+  // is remembered (parsing and formatting a date costs about a microsecond).
+  if (typeof value === 'string' && value === lastIsoIn) return lastIsoOut;
   if (typeof value !== 'string' && typeof value !== 'number' && !(value instanceof Date)) {
     throw new Error(`${where}: expected an ISO-8601 time, got ${value === null ? 'null' : typeof value}`);
   }
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) throw new Error(`${where}: "${String(value)}" is not a valid ISO-8601 time`);
-  return d.toISOString();
+  const out = d.toISOString();
+  if (typeof value === 'string') { lastIsoIn = value; lastIsoOut = out; }
+  return out;
 }
+let lastIsoIn: string | null = null;
+let lastIsoOut = '';
 
 export function isoTimeOrNull(value: unknown, where: string): string | null {
   return value === null || value === undefined ? null : isoTime(value, where);
@@ -46,6 +53,15 @@ export function dayOf(iso: string): string {
 
 /** The Monday (UTC) that starts the ISO week of a time, as 'YYYY-MM-DD'. */
 export function weekOf(iso: string): string {
+  if (iso === lastWeekIn) return lastWeekOut;
+  lastWeekOut = weekOfUncached(iso);
+  lastWeekIn = iso;
+  return lastWeekOut;
+}
+let lastWeekIn: string | null = null;
+let lastWeekOut = '';
+
+function weekOfUncached(iso: string): string {
   const d = new Date(iso);
   const day = d.getUTCDay(); // 0 = Sunday
   const back = (day + 6) % 7;

@@ -6,6 +6,8 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type {
   Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry,
 } from '../../engine/types.js';
@@ -25,7 +27,39 @@ type Row = Record<string, any>;
 export interface SqliteStoreOptions {
   /** How long a writer waits for another process's lock before failing (ms). */
   busyTimeoutMs?: number;
+  /**
+   * Checkpoint the WAL from a background thread (its own connection) instead of inside
+   * whichever commit crosses SQLite's 1,000-page mark, so no request or worker round pays
+   * for copying the WAL into the database file and its fsync. Default: on for a file.
+   */
+  backgroundCheckpoint?: boolean;
 }
+
+/** How often the background thread checkpoints (ms); an idle check is a few microseconds. */
+const CHECKPOINT_EVERY_MS = 100;
+/**
+ * With the background thread on, a commit still checkpoints itself once the WAL passes this
+ * many pages (about 40 MB), so the WAL stays bounded even if the thread falls behind.
+ */
+const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
+
+/** The checkpoint thread: plain CommonJS so it runs without a TypeScript loader. */
+const CHECKPOINTER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.file, { fileMustExist: true });
+db.pragma('busy_timeout = 0');
+db.pragma('synchronous = NORMAL');
+const timer = setInterval(() => {
+  // PASSIVE never waits for readers or writers: it copies what it can and tries again later.
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy or closing: next tick */ }
+}, workerData.everyMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  try { db.close(); } catch { /* already closed */ }
+  parentPort.close();
+});
+`;
 
 /** Due accounts whose lease is free or expired, oldest due first. */
 const CLAIM_SQL = `SELECT id, fail_attempts FROM accounts
@@ -62,6 +96,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // A larger page cache keeps bulk loads (100k accounts, each in several indexes) in memory.
     this.db.pragma('cache_size = -65536');
+    if (file !== ':memory:' && options.backgroundCheckpoint !== false) this.startCheckpointer();
     // Unicode-aware lower-casing for search (SQLite's lower() folds ASCII only), as MongoDB's /i does.
     this.db.function('wm_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
   }
@@ -100,7 +135,36 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.statements.clear();
+    const cp = this.checkpointer;
+    this.checkpointer = null;
+    if (cp) {
+      // Let the thread close its connection first, so the last connection to close is this one
+      // (which then checkpoints the WAL and removes it).
+      await new Promise<void>((resolve) => {
+        cp.once('exit', () => { clearTimeout(timer); resolve(); });
+        cp.ref(); // keeps the process alive until the thread has closed
+        cp.postMessage('close');
+        const timer = setTimeout(() => void cp.terminate(), 2000);
+      });
+    }
     if (this.db.open) this.db.close();
+  }
+
+  private checkpointer: Worker | null = null;
+
+  private startCheckpointer(): void {
+    const module = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(CHECKPOINTER_SOURCE, { eval: true, workerData: { module, file: this.file, everyMs: CHECKPOINT_EVERY_MS } });
+    worker.unref(); // never keeps the process alive
+    // If the thread cannot run, commits checkpoint themselves again (SQLite's default).
+    const fallBack = () => {
+      if (this.checkpointer === worker && this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      if (this.checkpointer === worker) this.checkpointer = null;
+    };
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
+    this.db.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    this.checkpointer = worker;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -887,7 +951,9 @@ function taskWhere(f: TaskFilter): { where: string; params: unknown[] } {
   }
   if (f.type !== undefined) { w.push('type = ?'); p.push(filterString(f.type, 'filter.type')); }
   if (f.priority !== undefined) { w.push('priority = ?'); p.push(filterString(f.priority, 'filter.priority')); }
-  if (f.playbookId !== undefined) { w.push('playbook_id = ?'); p.push(filterString(f.playbookId, 'filter.playbookId')); }
+  // With an account, its index (a few dozen rows) always wins; '+' keeps the planner, which has
+  // no statistics, from walking every task of the playbook instead.
+  if (f.playbookId !== undefined) { w.push(f.accountId !== undefined ? '+playbook_id = ?' : 'playbook_id = ?'); p.push(filterString(f.playbookId, 'filter.playbookId')); }
   if (f.dueBefore !== undefined) { w.push('due_at <= ?'); p.push(isoTime(f.dueBefore, 'filter.dueBefore')); }
   if (f.visibleAt !== undefined) { w.push('(snoozed_until IS NULL OR snoozed_until <= ?)'); p.push(isoTime(f.visibleAt, 'filter.visibleAt')); }
   if (f.createdAfter !== undefined) { w.push('created_at >= ?'); p.push(isoTime(f.createdAfter, 'filter.createdAfter')); }
