@@ -49,7 +49,7 @@ describe.each(COMPILE_MODES)('condition data read by compiled rules (%s mode)', 
       const compiled = compileRule(rule, { mode });
       for (const f of [{}, { renewalDate: '2026-12-01' }, { lastCsmUpdateAt: '2026-11-01T10:00:00Z' }, { renewalDate: null, lastCsmUpdateAt: 'x' }, { renewalDate: '2027-06-01', lastCsmUpdateAt: '2026-11-20' }]) {
         for (const data of [buildConditionData({ fields: f, tags: [], flags: {} }), buildConditionData({ fields: f, tags: [], flags: {}, fieldNames: NAMES }), { ...f }]) {
-          expect(compiled(data, NOW), JSON.stringify(f)).toBe(jsonLogic.apply(rule, data));
+          expect(compiled(data, NOW), JSON.stringify(f)).toBe(jsonLogic.apply(rule as jsonLogic.RulesLogic, data));
         }
       }
     } finally {
