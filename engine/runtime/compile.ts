@@ -134,6 +134,12 @@ export interface CompiledLibrary {
     schedule: CompiledPlaybook[];
     manual: Map<string, CompiledPlaybook>;
   };
+  /**
+   * The slot of each condition- and schedule-started playbook's entry in the account's trigger
+   * state (by playbook id; condition starters in order, then schedule ones), so an evaluation
+   * reads all of them in one pass over that object.
+   */
+  triggerSlots: Map<string, number>;
   /** closeWhen rules by "definition:version:node". */
   closeWhen: Map<string, PreparedRule>;
   /** The same rules by definition id, version and node id (looked up without building a key). */
@@ -342,7 +348,12 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
     else starters.manual.set(pb.id, pb);
   }
 
+  // Condition starters take slots 0.., then schedule starters (ids are unique: one latest per id).
+  const triggerSlots = new Map<string, number>();
+  for (const pb of [...starters.condition, ...starters.schedule]) triggerSlots.set(pb.id, triggerSlots.size);
+
   return {
+    triggerSlots,
     fields,
     fieldByName: new Map(fields.map((f) => [f.name, f])),
     fieldNames: fields.map((f) => f.name),

@@ -47,12 +47,38 @@ function reentryAllows(ctx: EvalContext, pb: CompiledPlaybook): string | null {
   }
 }
 
+type TriggerState = EvalContext['triggers'][string];
+const slotStates: (TriggerState | undefined)[] = [];
+
+/**
+ * The trigger state of every condition and schedule starter, read in one pass over the account's
+ * trigger object (by lib.triggerSlots): what `ctx.triggers[pb.id]` gives for each. A keyed read
+ * per playbook was the re-check's largest single cost - trigger objects come in many shapes, so
+ * each read missed V8's property caches. Scratch space, valid until the next call.
+ */
+function readTriggerSlots(ctx: EvalContext): (TriggerState | undefined)[] {
+  const slots = ctx.lib.triggerSlots;
+  const out = slotStates;
+  out.length = slots.size;
+  out.fill(undefined);
+  const t = ctx.triggers;
+  for (const k in t) {
+    const s = slots.get(k);
+    if (s !== undefined) out[s] = t[k];
+  }
+  return out;
+}
+
 function collect(ctx: EvalContext, manual: { playbookId: string; requestId: string; by: string } | undefined, out: Candidate[]): void {
   const { lib, nowMs } = ctx;
-  for (const pb of lib.starters.condition) {
+  // Slots follow the starters' order: condition starters first, then schedule ones.
+  const states = readTriggerSlots(ctx);
+  const conditions = lib.starters.condition;
+  for (let i = 0; i < conditions.length; i++) {
+    const pb = conditions[i];
     const rule = pb.triggerRule!;
     const now = holds(rule, ctx.conditionData(), nowMs);
-    const prev = ctx.triggers[pb.id];
+    const prev = states[i];
     if ((prev?.lastTrue ?? false) !== now) ctx.setTrigger(pb.id, { ...prev, lastTrue: now });
     if (now && !prev?.lastTrue) {
       out.push({ pb, occurrence: ctx.now, detail: `Condition became true: ${rule.text}`, values: ctx.valuesOf(rule.vars), remember: false });
@@ -75,14 +101,17 @@ function collect(ctx: EvalContext, manual: { playbookId: string; requestId: stri
     }
   }
   if (ctx.pendingStage.length > 0) ctx.pendingStage = [];
-  for (const pb of lib.starters.schedule) {
+  const schedules = lib.starters.schedule;
+  for (let i = 0; i < schedules.length; i++) {
+    const pb = schedules[i];
     if (pb.trigger.type !== 'schedule') continue;
     const slot = Math.floor(nowMs / (pb.trigger.everyDays * DAY_MS));
-    if (ctx.triggers[pb.id]?.lastSlot === slot) continue;
+    const prev = states[conditions.length + i];
+    if (prev?.lastSlot === slot) continue;
     const rule = pb.triggerRule;
     if (rule && !holds(rule, ctx.conditionData(), nowMs)) continue;
     if (pb.audience && !holds(pb.audience, ctx.conditionData(), nowMs)) continue;
-    ctx.setTrigger(pb.id, { ...ctx.triggers[pb.id], lastSlot: slot });
+    ctx.setTrigger(pb.id, { ...prev, lastSlot: slot });
     out.push({ pb, occurrence: `slot:${slot}`, detail: `Every ${pb.trigger.everyDays} days (slot ${slot})${rule ? `: ${rule.text}` : ''}`, values: rule ? ctx.valuesOf(rule.vars) : {}, remember: false });
   }
   if (manual) {
