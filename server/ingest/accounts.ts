@@ -16,7 +16,7 @@ export interface AccountRejection { index: number; id: string | null; path: stri
 export interface AccountIngestResult { accepted: number; inserted: number; updated: number; rejected: AccountRejection[] }
 
 const ajv = createAjv();
-type RecordValidator = { key: string; validate: ValidateFunction; derived: Set<string>; byName: Map<string, FieldDef> };
+type RecordValidator = { key: string; validate: ValidateFunction; derived: Set<string>; byName: Map<string, FieldDef>; dates: Set<string> };
 let cache: RecordValidator | null = null;
 /** The published dictionary is one array per library version: look it up by identity first, so a bulk request does not re-serialise it. */
 const byArray = new WeakMap<FieldDef[], RecordValidator>();
@@ -32,6 +32,7 @@ function validatorFor(fields: FieldDef[]): RecordValidator {
       validate: ajv.compile(accountRecordSchema(fields)),
       derived: derivedFieldNames(fields),
       byName: new Map(fields.map((f) => [f.name, f])),
+      dates: new Set(fields.filter((f) => f.type === 'date').map((f) => f.name)),
     };
   }
   byArray.set(fields, cache);
@@ -57,10 +58,15 @@ export function checkAccountRecords(fields: FieldDef[], records: unknown[]): { u
       }
       return;
     }
-    const { id: recId, tags, flags, ...rest } = rec as Record<string, unknown>;
+    const r = rec as Record<string, unknown>;
+    const { tags, flags } = r;
     const fieldValues: Record<string, unknown> = {};
-    for (const [k, val] of Object.entries(rest)) fieldValues[k] = normalizeValue(v.byName.get(k), val);
-    const upsert: AccountUpsert = { id: recId as string, fields: fieldValues };
+    // Keys were checked against the dictionary above; only date fields need normalising.
+    for (const k of Object.keys(r)) {
+      if (k === 'id' || k === 'tags' || k === 'flags') continue;
+      fieldValues[k] = v.dates.has(k) ? normalizeValue(v.byName.get(k), r[k]) : r[k];
+    }
+    const upsert: AccountUpsert = { id: r.id as string, fields: fieldValues };
     if (tags !== undefined) upsert.tags = [...new Set(tags as string[])];
     if (flags !== undefined) upsert.flags = flags as Record<string, boolean>;
     upserts.push({ index, upsert });
