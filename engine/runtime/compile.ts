@@ -140,6 +140,8 @@ export interface CompiledLibrary {
    * reads all of them in one pass over that object.
    */
   triggerSlots: Map<string, number>;
+  /** starters.stage again, by journey id, stage id and 'entered'/'left' (looked up without building a key). */
+  stageStarters: Map<string, Map<string, { entered: CompiledPlaybook[]; left: CompiledPlaybook[] }>>;
   /** closeWhen rules by "definition:version:node". */
   closeWhen: Map<string, PreparedRule>;
   /** The same rules by definition id, version and node id (looked up without building a key). */
@@ -352,8 +354,20 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
   const triggerSlots = new Map<string, number>();
   for (const pb of [...starters.condition, ...starters.schedule]) triggerSlots.set(pb.id, triggerSlots.size);
 
+  const stageStarters: CompiledLibrary['stageStarters'] = new Map();
+  for (const id of [...playbooks.keys()].sort()) {
+    const t = playbooks.get(id)!.latest.trigger;
+    if (t.type !== 'stage') continue;
+    let stages = stageStarters.get(t.journey);
+    if (!stages) stageStarters.set(t.journey, (stages = new Map()));
+    let lists = stages.get(t.stage);
+    if (!lists) stages.set(t.stage, (lists = { entered: [], left: [] }));
+    lists[t.on].push(playbooks.get(id)!.latest);
+  }
+
   return {
     triggerSlots,
+    stageStarters,
     fields,
     fieldByName: new Map(fields.map((f) => [f.name, f])),
     fieldNames: fields.map((f) => f.name),

@@ -4,7 +4,6 @@
  * re-entry policy; a started run walks its graph at once.
  */
 import type { CompiledPlaybook } from './compile.js';
-import { stageKey } from './compile.js';
 import { EvalContext, DAY_MS } from './context.js';
 import { holds } from './rules.js';
 import { startRun } from './instances.js';
@@ -48,7 +47,7 @@ function reentryAllows(ctx: EvalContext, pb: CompiledPlaybook): string | null {
 }
 
 type TriggerState = EvalContext['triggers'][string];
-const slotStates: (TriggerState | undefined)[] = [];
+let slotStates: (TriggerState | undefined)[] = [];
 
 /**
  * The trigger state of every condition and schedule starter, read in one pass over the account's
@@ -58,9 +57,10 @@ const slotStates: (TriggerState | undefined)[] = [];
  */
 function readTriggerSlots(ctx: EvalContext): (TriggerState | undefined)[] {
   const slots = ctx.lib.triggerSlots;
+  const n = slots.size;
+  if (slotStates.length !== n) slotStates = new Array<TriggerState | undefined>(n).fill(undefined);
   const out = slotStates;
-  out.length = slots.size;
-  out.fill(undefined);
+  for (let i = 0; i < n; i++) out[i] = undefined;
   const t = ctx.triggers;
   for (const k in t) {
     const s = slots.get(k);
@@ -94,7 +94,9 @@ function collect(ctx: EvalContext, manual: { playbookId: string; requestId: stri
     }
   }
   for (const s of ctx.pendingStage) {
-    for (const pb of lib.starters.stage.get(stageKey(s.journeyId, s.stageId, s.on)) ?? []) {
+    const lists = lib.stageStarters.get(s.journeyId)?.get(s.stageId);
+    if (lists === undefined) continue;
+    for (const pb of lists[s.on]) {
       const j = lib.journeyById.get(s.journeyId);
       const name = j?.stages.get(s.stageId)?.def.name ?? s.stageId;
       out.push({ pb, occurrence: s.occurrence, detail: `Stage ${name} ${s.on}`, values: { [`journey.${s.journeyId}.stage`]: ctx.journeys[s.journeyId]?.stage ?? null }, remember: false });
