@@ -73,11 +73,13 @@ describe('buildConditionData copying fields', () => {
   });
 
   it('ignores symbol keys a source carries, including ours', () => {
-    const fields = { tier: 'tier-1', [PLAIN_DATA]: false, [DATE_CACHE]: { slots: ['2027-01-01', 0], byText: null } } as Record<string | symbol, unknown>;
+    const forged = { slots: ['2027-01-01', 0, '2027-01-01', 0], byText: new Map([['2027-01-01', 0]]) };
+    const fields = { tier: 'tier-1', renewalDate: '2027-01-01', [PLAIN_DATA]: false, [DATE_CACHE]: forged } as Record<string | symbol, unknown>;
     const data = buildConditionData({ fields: fields as Record<string, unknown>, tags: [], flags: {}, fieldNames: NAMES }) as Record<string | symbol, unknown>;
     expect(data[PLAIN_DATA]).toBe(true);
-    expect(data[DATE_CACHE]).toBeNull();
+    expect(data[DATE_CACHE]).not.toBe(forged);
     expect(compileRule({ var: 'tier' })(data as Record<string, unknown>, 0)).toBe('tier-1');
+    expect(compileRule({ days_until: { var: 'renewalDate' } })(data as Record<string, unknown>, NOW)).toBe(39);
   });
 
   it('reads only own fields from a source with a prototype, and no event unless one is given', () => {

@@ -27,7 +27,7 @@ export interface ConditionDataInput {
 /**
  * Parsed dates, kept on the data object under a symbol (invisible to `var`, Object.keys,
  * JSON and json-logic-js). The slot is part of the object literal that builds the data (so
- * it costs no extra hidden class) and holds null until the first date is parsed. Every
+ * it costs no extra hidden class) and the cache is made with the data. Every
  * entry remembers the text it was parsed from and is used only for that same text, so a
  * cached value can never go stale: the same text always parses to the same instant.
  */
@@ -184,7 +184,10 @@ export function buildConditionData(input: ConditionDataInput): ConditionData {
   data.journey = journey;
   if (event !== undefined || shape !== null) data.event = event;
   else if (hasOwn.call(data, 'event')) delete data.event;
-  (data as WithCache)[DATE_CACHE] = null;
+  // The date cache is made here, with the data, rather than on the first date a rule reads:
+  // data is evaluated right after it is built, and a cache made later, once the data has been
+  // promoted to the old generation, costs a write barrier and a remembered-set entry per account.
+  (data as WithCache)[DATE_CACHE] = new DateCache();
   (data as { [PLAIN_DATA]?: true })[PLAIN_DATA] = true;
   return data;
 }
