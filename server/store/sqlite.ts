@@ -94,8 +94,10 @@ export class SqliteStore implements Store {
     // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    // A larger page cache keeps bulk loads (100k accounts, each in several indexes) in memory.
-    this.db.pragma('cache_size = -65536');
+    // A large page cache (256 MB, filled only as pages are used) keeps the indexes that grow at
+    // random places (task, run and timeline ids) in memory while a big book is evaluated; at 64 MB
+    // they were re-read for every batch (30k accounts: evaluation 118-128 s -> 65 s wall).
+    this.db.pragma('cache_size = -262144');
     if (file !== ':memory:' && options.backgroundCheckpoint !== false) this.startCheckpointer();
     // Unicode-aware lower-casing for search (SQLite's lower() folds ASCII only), as MongoDB's /i does.
     this.db.function('wm_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v));
