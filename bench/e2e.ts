@@ -32,6 +32,8 @@ export interface E2eFigures {
   ingest_http_cpu_s: number;
   evaluate_cpu_s: number;
   tasks_stored: number;
+  /** Rows the evaluation wrote per account (tasks, task audit, timeline, runs, stage and health history, stage positions, the account row). */
+  rows_per_account: number;
   event_to_task_samples: number;
   event_to_task_p50_ms: number;
   event_to_task_p99_ms: number;
@@ -104,6 +106,7 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
     const split = worker.stats();
     const ingestS = secs(t0);
     const tasksStored = (await store.listTasks({}, { limit: 1, offset: 0 })).total;
+    const rowsPerAccount = countRowsPerAccount(dbFile, opts.accounts);
     progress(`evaluated in ${evaluateS} s, ${tasksStored} tasks stored; measuring event -> task latency`);
 
     // 2. event -> task latency, with the worker loop running and woken by ingest
@@ -160,6 +163,7 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
       ingest_http_cpu_s: ingestCpu,
       evaluate_cpu_s: evaluateCpu,
       tasks_stored: tasksStored,
+      rows_per_account: rowsPerAccount,
       event_to_task_samples: latencies.length,
       event_to_task_p50_ms: pct(latencies, 50),
       event_to_task_p99_ms: pct(latencies, 99),
@@ -186,6 +190,18 @@ async function getJson(url: string, cookie: string): Promise<unknown> {
     return await (await fetch(url, { headers: { cookie } })).json();
   } catch {
     return (await fetch(url, { headers: { cookie } })).json();
+  }
+}
+
+/** Rows in the tables an evaluation writes, per account (+1 for the account row it updates). */
+function countRowsPerAccount(dbFile: string, accounts: number): number {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const tables = ['tasks', 'task_audit', 'timeline', 'instances', 'stage_changes', 'health_history', 'account_stage'];
+    const rows = tables.reduce((n, t) => n + (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, 0);
+    return round2(rows / accounts + 1);
+  } finally {
+    db.close();
   }
 }
 
