@@ -93,8 +93,9 @@ export function cachedDateAt(data: unknown, slot: number, value: unknown): numbe
 }
 
 // days_since / days_until of a date read from the var path that owns `slot`. Here rather than
-// in runtime.ts: calls across modules go through getters once bundled or run by tsx, and these
-// run for every clock condition (the arithmetic is dates.ts's daysSinceMs / daysUntilMs).
+// in runtime.ts: tsx runs these files as CommonJS, where every call of an imported function goes
+// through a getter (measured ~30 ns/eval over the sample rules), and these run for every clock
+// condition (the arithmetic is dates.ts's daysSinceMs / daysUntilMs).
 const DAY = 86_400_000;
 
 export function daysSinceAt(data: unknown, slot: number, value: unknown, nowMs: number): number | null {
