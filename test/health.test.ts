@@ -47,6 +47,15 @@ describe('health', () => {
     expect(h.color).toBe('yellow');
   });
 
+  it('uses the base thresholds for a tier without an override, even one named like an object member', () => {
+    const lib = libOf({ scorecards: [card] });
+    for (const tier of ['tier-2', 'constructor', 'toString', '__proto__']) {
+      const h = computeHealth(lib, acct('a', { tier, dauTrendPct: 3, openTickets: 4 }), T0)!;
+      expect(h.measures.tickets.color).toBe('yellow');
+      expect(h.score).toBe(83);
+    }
+  });
+
   it('is null when nothing is measured', () => {
     expect(computeHealth(libOf({ scorecards: [card] }), acct('a', {}), T0)).toBeNull();
     expect(computeHealth(libOf({}), acct('a', { nps: 3 }), T0)).toBeNull();

@@ -3,7 +3,7 @@
  * thresholds (with per-tier overrides); the score is the weighted mean of green 100,
  * yellow 50, red 0 over the measures that have a value; the colour comes from the bands.
  */
-import type { HealthColor } from '../schema/definitions.js';
+import type { HealthColor, Scorecard } from '../schema/definitions.js';
 import type { Health, MeasureResult } from '../types.js';
 import type { CompiledScorecard } from '../runtime/compile.js';
 import type { ConditionData } from '../runtime/deps.js';
@@ -27,6 +27,36 @@ function toNumber(v: unknown): number | null {
   return null;
 }
 
+/** Weights, thresholds and bands of a scorecard for one tier (or for none), resolved once. */
+export interface ScorePlan {
+  weights: number[];
+  thresholds: { green: number; yellow: number }[];
+  bands: { green: number; yellow: number };
+}
+
+type PlanMeasure = Pick<CompiledScorecard['measures'][number], 'id' | 'weight' | 'thresholds'>;
+
+/** The plan for a tier override (or none): what scoreHealth used to look up per measure and account. */
+export function scorePlan(def: Scorecard, measures: readonly PlanMeasure[], override: NonNullable<Scorecard['tiers']>[string] | undefined): ScorePlan {
+  const overrides = override?.measures;
+  const weights: number[] = [];
+  const thresholds: { green: number; yellow: number }[] = [];
+  for (const m of measures) {
+    const mo = overrides?.[m.id];
+    weights.push(mo?.weight ?? m.weight);
+    thresholds.push(mo?.thresholds ?? m.thresholds);
+  }
+  return { weights, thresholds, bands: override?.bands ?? def.bands };
+}
+
+/** The plan of each tier with an override, by tier value (own keys of `tiers` only). */
+export function tierPlans(def: Scorecard, measures: readonly PlanMeasure[]): Map<string, ScorePlan> {
+  const plans = new Map<string, ScorePlan>();
+  const tiers = def.tiers;
+  if (tiers) for (const t of Object.keys(tiers)) plans.set(t, scorePlan(def, measures, tiers[t]));
+  return plans;
+}
+
 // Scratch space reused between calls (single-threaded, not re-entrant), so scoring an account
 // whose health did not change allocates nothing.
 const scratchValues: (number | null)[] = [];
@@ -39,24 +69,24 @@ const scratchWeights: number[] = [];
  * When `previous` has the same score, colour and measures, it is returned as is.
  */
 export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string, previous: Health | null = null): Health | null {
-  const tiers = sc.def.tiers;
-  const override = tiers !== undefined && typeof tier === 'string' && Object.prototype.hasOwnProperty.call(tiers, tier) ? tiers[tier] : undefined;
-  const overrides = override?.measures;
+  // Tier overrides resolved at compile time (a scorecard built by hand gets its plan made here).
+  const plan = (typeof tier === 'string' ? (sc.tierPlans ?? tierPlans(sc.def, sc.measures)).get(tier) : undefined) ?? sc.basePlan ?? scorePlan(sc.def, sc.measures, undefined);
+  const planWeights = plan.weights;
+  const planThresholds = plan.thresholds;
   let sum = 0;
   let weights = 0;
   let total = 0;
   const n = sc.measures.length;
   for (let i = 0; i < n; i++) {
     const m = sc.measures[i];
-    const mo = overrides?.[m.id];
-    const weight = mo?.weight ?? m.weight;
+    const weight = planWeights[i];
     let value: number | null;
     try {
       value = toNumber(m.value(data, nowMs));
     } catch {
       value = null;
     }
-    const color = value === null ? null : measureColor(value, m.direction, mo?.thresholds ?? m.thresholds);
+    const color = value === null ? null : measureColor(value, m.direction, planThresholds[i]);
     scratchValues[i] = value;
     scratchColors[i] = color;
     scratchWeights[i] = weight;
@@ -69,7 +99,7 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
   // Too little data to judge: a few measures must not decide the score ("not scored").
   if (weights === 0 || weights < total * (sc.def.minCoverage ?? DEFAULT_MIN_COVERAGE)) return null;
   const score = Math.round(sum / weights);
-  const bands = override?.bands ?? sc.def.bands;
+  const bands = plan.bands;
   const color: HealthColor = score >= bands.green ? 'green' : score >= bands.yellow ? 'yellow' : 'red';
   if (previous && previous.scorecardId === sc.id && previous.score === score && previous.color === color) {
     let same = Object.keys(previous.measures).length === n;

@@ -10,6 +10,7 @@ import { prepareRule, type PreparedRule } from './rules.js';
 import { compileRule, type CompiledRule } from './deps.js';
 import { validateDefinition } from './validation.js';
 import type { Problem } from '../validate/problem.js';
+import { scorePlan, tierPlans, type ScorePlan } from '../health/compute.js';
 
 export type LibraryInput = {
   fields: Fields;
@@ -110,6 +111,9 @@ export interface CompiledScorecard {
   def: Scorecard;
   measures: CompiledMeasure[];
   timeRelative: boolean;
+  /** Weights, thresholds and bands without a tier override, and per overridden tier (see scorePlan). */
+  basePlan?: ScorePlan;
+  tierPlans?: Map<string, ScorePlan>;
 }
 
 export interface CompiledLibrary {
@@ -228,7 +232,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
       };
     });
     if (tr) timeRelative = true;
-    scorecards.push({ id: sc.id, def: sc, measures, timeRelative: tr });
+    scorecards.push({ id: sc.id, def: sc, measures, timeRelative: tr, basePlan: scorePlan(sc, measures, undefined), tierPlans: tierPlans(sc, measures) });
   }
   const scorecard = scorecards.find((s) => s.id === 'health') ?? scorecards[0] ?? null;
 
