@@ -453,7 +453,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const quick = process.argv.includes('--quick');
   const modeArg = process.argv.indexOf('--mode');
   const mode = (modeArg > 0 ? process.argv[modeArg + 1] : 'auto') as CompileMode;
-  const figures = benchConditions({ accounts: quick ? 10_000 : 100_000, mode, repetitions: quick ? 5 : 3 });
+  // Best of 3 interleaved repetitions in both modes (json-logic-js's passes are most of the run's
+  // time: --quick with 5 took ~18 s of wall time on a busy 2-core machine).
+  const figures = benchConditions({ accounts: quick ? 10_000 : 100_000, mode, repetitions: 3 });
   printTable(figures);
   if (process.argv.includes('--json')) console.log(JSON.stringify(figures, null, 2));
 }
