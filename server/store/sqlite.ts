@@ -95,8 +95,8 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     // A large page cache (256 MB, filled only as pages are used) keeps the indexes that grow at
-    // random places (task, run and timeline ids) in memory while a big book is evaluated; at 64 MB
-    // they were re-read for every batch (30k accounts: evaluation 118-128 s -> 65 s wall).
+    // random places (task, run and timeline ids) in memory while a big book is evaluated, instead
+    // of re-reading them from the OS for every batch once they outgrow 64 MB.
     this.db.pragma('cache_size = -262144');
     if (file !== ':memory:' && options.backgroundCheckpoint !== false) this.startCheckpointer();
     // Unicode-aware lower-casing for search (SQLite's lower() folds ASCII only), as MongoDB's /i does.
