@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { analyzeTemplate, renderTemplate, renderTemplateHtml, formatDate, formatMoney } from '../engine/templates/index.js';
 import { buildConditionData, type VarScope } from '../engine/conditions/index.js';
 import type { FieldDef } from '../engine/schema/definitions.js';
@@ -111,6 +112,32 @@ describe('formatDate', () => {
     expect(formatDate('2027-01-01T00:30:00+02:00')).toBe('31 December 2026');
     expect(formatDate(Date.UTC(2027, 5, 3))).toBe('3 June 2027');
     expect(['soon', '', null, undefined, {}].map(formatDate)).toEqual(['', '', '', '', '']);
+  });
+});
+
+describe('formatDate and formatMoney against the Date and regex forms they replace', () => {
+  const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  it('formatDate reads as Date#getUTC* give the day', () => {
+    fc.assert(fc.property(fc.integer({ min: -62_135_596_800_000, max: 253_402_300_799_999 }), (ms) => {
+      const d = new Date(ms);
+      return formatDate(ms) === `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+    }), { numRuns: 5000 });
+    for (const ms of [-0.5, -86_400_000.5, 0.5, -1, 951_782_400_000]) {
+      const d = new Date(ms);
+      expect(formatDate(ms)).toBe(`${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`);
+    }
+  });
+  it('formatMoney groups digits as the regex did', () => {
+    const reference = (value: number) => {
+      const abs = Math.abs(value);
+      const [whole, frac] = abs.toFixed(Math.round(abs * 100) % 100 !== 0 ? 2 : 0).split('.');
+      return `${value < 0 ? '-' : ''}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac ? `.${frac}` : ''}`;
+    };
+    fc.assert(fc.property(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e25, max: 1e25 })), (n) => formatMoney(n) === reference(n)), { numRuns: 5000 });
+    expect(formatMoney(1e21)).toBe(reference(1e21));
+    expect(formatMoney(999)).toBe('$999');
+    expect(formatMoney(1000)).toBe('$1,000');
+    expect(formatMoney(123456)).toBe('$123,456');
   });
 });
 

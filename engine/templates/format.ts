@@ -1,8 +1,17 @@
 /** How merge-field values read in titles and emails. */
 import { parseDateMs } from '../conditions/dates.js';
 
+/** "1234567" -> "1,234,567" (what the former regex /\B(?=(\d{3})+(?!\d))/g wrote for digits). */
 function group(digits: string): string {
-  return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const n = digits.length;
+  if (n <= 3) return digits;
+  for (let i = 0; i < n; i++) {
+    const c = digits.charCodeAt(i);
+    if (c < 48 || c > 57) return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ','); // e.g. "1e+21"
+  }
+  let out = digits.slice(0, n % 3 || 3);
+  for (let i = n % 3 || 3; i < n; i += 3) out += ',' + digits.slice(i, i + 3);
+  return out;
 }
 
 /** 4200 -> "$4,200", 1234.5 -> "$1,234.50", -80 -> "-$80"; "" when not a number. */
@@ -11,7 +20,10 @@ export function formatMoney(value: unknown): string {
   if (!Number.isFinite(n)) return '';
   const abs = Math.abs(n);
   const cents = Math.round(abs * 100) % 100 !== 0;
-  const [whole, frac] = abs.toFixed(cents ? 2 : 0).split('.');
+  const fixed = abs.toFixed(cents ? 2 : 0);
+  const dot = fixed.indexOf('.');
+  const whole = dot < 0 ? fixed : fixed.slice(0, dot);
+  const frac = dot < 0 ? undefined : fixed.slice(dot + 1);
   return `${n < 0 ? '-' : ''}$${group(whole)}${frac ? `.${frac}` : ''}`;
 }
 
@@ -21,8 +33,23 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 export function formatDate(value: unknown): string {
   const ms = parseDateMs(value);
   if (ms === null) return '';
-  const d = new Date(ms);
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  // The civil date in UTC by arithmetic (H. Hinnant's civil_from_days), as Date#getUTC* give it,
+  // without a Date object per merge field; outside years 0-9999 Date does it.
+  const days = Math.floor(Math.trunc(ms) / 86_400_000); // Date truncates a fractional time
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999 || !Number.isFinite(ms)) {
+    const d = new Date(ms);
+    return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+  }
+  return `${day} ${MONTHS[month - 1]} ${year}`;
 }
 
 /** A plain value: missing is empty, lists are comma separated. */
