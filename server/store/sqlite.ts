@@ -483,15 +483,16 @@ export class SqliteStore implements Store {
       const changed = fields !== row.fields || tags !== row.tags || flags !== row.flags || tickets !== (row.tickets ?? null);
 
       // instances
+      // A run the evaluation handed back unchanged is not rewritten (nor its three indexes):
+      // the upsert's WHERE compares the stored document, in the same statement.
       const upsertInstance = this.stmt(`INSERT INTO instances (id, account_id, playbook_id, version, status, node_id, started_at, json)
-        VALUES (@id, @account_id, @playbook_id, @version, @status, @node_id, @started_at, @json)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(id) DO UPDATE SET playbook_id = excluded.playbook_id, version = excluded.version, status = excluded.status,
-          node_id = excluded.node_id, started_at = excluded.started_at, json = excluded.json`);
-      // A run the evaluation handed back unchanged is not rewritten (nor its three indexes).
-      const storedInstance = this.stmt('SELECT json FROM instances WHERE id = ?').pluck();
+          node_id = excluded.node_id, started_at = excluded.started_at, json = excluded.json
+        WHERE instances.json IS NOT excluded.json`);
       for (const inst of commit.instances) {
         const r = instanceRow(inst);
-        if (storedInstance.get(r.id) !== r.json) upsertInstance.run(r);
+        upsertInstance.run(r.id, r.account_id, r.playbook_id, r.version, r.status, r.node_id, r.started_at, r.json);
       }
 
       // effects, in order
@@ -558,8 +559,9 @@ export class SqliteStore implements Store {
       // name/owner/tier/segment/health/due indexes of an account whose values stayed put.
       const cols = accountColumns(a.fields ?? {});
       const next: Row = { name: cols.name, owner: cols.owner, tier: cols.tier, segment: cols.segment, health_color: health?.color ?? null, due_at: pending ? at : nextWakeAt };
-      const sets = ['fields = ?', 'tags = ?', 'flags = ?', 'tickets = ?', 'state = ?', 'health_score = ?'];
-      const args: unknown[] = [fields, tags, flags, tickets, JSON.stringify(commit.state), health?.score ?? null];
+      // The account's own data is rewritten only when the evaluation changed it (events can).
+      const sets = changed ? ['fields = ?', 'tags = ?', 'flags = ?', 'tickets = ?', 'state = ?', 'health_score = ?'] : ['state = ?', 'health_score = ?'];
+      const args: unknown[] = changed ? [fields, tags, flags, tickets, JSON.stringify(commit.state), health?.score ?? null] : [JSON.stringify(commit.state), health?.score ?? null];
       for (const col of ['name', 'owner', 'tier', 'segment', 'health_color', 'due_at']) {
         if (next[col] !== (row[col] ?? null)) { sets.push(`${col} = ?`); args.push(next[col]); }
       }
@@ -655,10 +657,11 @@ export class SqliteStore implements Store {
   // ---------------------------------------------------------------- tasks
 
   private insertTask(r: Row): boolean {
+    // Positional parameters: binding is measurably cheaper than named ones (a task is 15 columns).
     return this.stmt(`INSERT OR IGNORE INTO tasks (id, key, account_id, playbook_id, owner, status, type, priority, prio_rank, due_at,
         snoozed_until, created_at, created_day, created_week, json)
-      VALUES (@id, @key, @account_id, @playbook_id, @owner, @status, @type, @priority, @prio_rank, @due_at,
-        @snoozed_until, @created_at, @created_day, @created_week, @json)`).run(r).changes === 1;
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(r.id, r.key, r.account_id, r.playbook_id, r.owner, r.status, r.type, r.priority,
+      r.prio_rank, r.due_at, r.snoozed_until, r.created_at, r.created_day, r.created_week, r.json).changes === 1;
   }
 
   private readTask(id: string): Task | null {
