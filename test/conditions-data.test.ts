@@ -59,6 +59,43 @@ describe.each(COMPILE_MODES)('condition data read by compiled rules (%s mode)', 
   });
 });
 
+describe.each(COMPILE_MODES)('nested reads on condition data (%s mode)', (mode) => {
+  class Scorecard { get color() { return 'inherited'; } }
+
+  it('reads only own members of nested objects, also when the engine swaps one for another', () => {
+    const color = compileRule({ var: ['health.color', 'none'] }, { mode });
+    const stage = compileRule({ var: ['journey.lifecycle.stage', 'none'] }, { mode });
+    const data = buildConditionData({ fields: {}, tags: [], flags: {}, fieldNames: NAMES, health: { color: 'red' } as never, journey: { lifecycle: { stage: 'adoption', daysInStage: 1 } } });
+    expect(color(data, 0)).toBe('red');
+    expect(stage(data, 0)).toBe('adoption');
+    // As the engine's setHealth does: the same data object, another health object.
+    data.health = new Scorecard();
+    expect(color(data, 0)).toBe('none');
+    data.health = Object.assign(Object.create(null), { color: 'green' });
+    expect(color(data, 0)).toBe('green');
+    data.health = { color: 'yellow' };
+    expect(color(data, 0)).toBe('yellow');
+    data.health = new Scorecard();
+    expect(color(data, 0)).toBe('none');
+    (data.journey as Record<string, unknown>).lifecycle = Object.create({ stage: 'inherited' });
+    expect(stage(data, 0)).toBe('none');
+    (data.journey as Record<string, unknown>).lifecycle = 'text';
+    expect(compileRule({ var: 'journey.lifecycle.length' }, { mode })(data, 0)).toBe(4);
+    expect(stage(data, 0)).toBe('none');
+  });
+
+  it('keeps nested objects of different accounts apart', () => {
+    const score = compileRule({ var: 'event.data.score' }, { mode });
+    const event = (data: unknown) => ({ id: 'e', accountId: 'a', type: 'nps.response', occurredAt: '2026-11-22T00:00:00Z', data }) as never;
+    const a = buildConditionData({ fields: {}, tags: [], flags: {}, fieldNames: NAMES, event: event({ score: 3 }) });
+    const b = buildConditionData({ fields: {}, tags: [], flags: {}, fieldNames: NAMES, event: event(Object.create({ score: 9 })) });
+    for (let i = 0; i < 3; i++) {
+      expect(score(a, 0)).toBe(3);
+      expect(score(b, 0)).toBeNull();
+    }
+  });
+});
+
 describe('buildConditionData copying fields', () => {
   it('copies an own "__proto__" key as plain data, never as the prototype', () => {
     const fields = JSON.parse('{"__proto__": {"tier": "inherited", "polluted": true}, "mrr": 5}');
