@@ -3,7 +3,8 @@
  *
  * Runs each group in its own process (so each has its own peak RSS), prints a table and
  * writes bench/results.json with stable names, so runs can be compared over time.
- * --quick gives the same figures on smaller data, within about a minute.
+ * --quick gives the same figures on smaller data, within about a minute, into bench/results-quick.json
+ * (so it never overwrites the full run's figures).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +30,7 @@ async function runGroup(group: Group, quick: boolean): Promise<Figures> {
     case 'e2e': {
       const { benchE2e } = await import('./e2e.js');
       return (await benchE2e(quick
-        ? { accounts: 10_000, events: 100, queueTasks: 200_000, queueSamples: 100 }
+        ? { accounts: 5_000, events: 100, queueTasks: 100_000, queueSamples: 100 }
         : { accounts: 100_000, events: 300, queueTasks: 1_000_000, queueSamples: 300 })) as unknown as Figures;
     }
   }
@@ -86,6 +87,7 @@ const TARGETS: Record<string, [string, (v: number) => boolean]> = {
 };
 
 async function main(): Promise<void> {
+  const runStarted = Date.now();
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
   const groupArg = args.indexOf('--group');
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
   const results: Partial<Record<Group, Figures>> = {};
   for (const g of groups) {
     process.stderr.write(`[bench] ${g}${quick ? ' (quick)' : ''}...\n`);
+    const started = Date.now();
     const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'run.ts'), '--group', g, ...(quick ? ['--quick'] : [])], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024,
     });
@@ -119,6 +122,7 @@ async function main(): Promise<void> {
       continue;
     }
     results[g] = JSON.parse(last);
+    process.stderr.write(`[bench] ${g} done in ${Math.round((Date.now() - started) / 1000)} s\n`);
   }
   const figures = Object.fromEntries(Object.entries(stableNames(results, quick)).filter(([, v]) => v !== undefined));
   const rows = Object.entries(figures).map(([name, value]) => {
@@ -127,9 +131,12 @@ async function main(): Promise<void> {
   });
   console.table(rows);
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}`, load_avg_1m: Math.round(os.loadavg()[0] * 100) / 100 };
-  const out = { mode: quick ? 'quick' : 'full', at: new Date().toISOString(), machine, figures, groups: results };
-  fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify(out, null, 2) + '\n');
-  console.log(`wrote bench/results.json (${machine.cpus} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.load_avg_1m})`);
+  const durationS = Math.round((Date.now() - runStarted) / 1000);
+  const out = { mode: quick ? 'quick' : 'full', at: new Date().toISOString(), duration_s: durationS, machine, figures, groups: results };
+  // A quick run never overwrites the full run's figures (the ones kept in git to compare against).
+  const outName = quick ? 'results-quick.json' : 'results.json';
+  fs.writeFileSync(path.join(here, outName), JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote bench/${outName} after ${durationS} s (${machine.cpus} cores, ${machine.cpu}, Node ${machine.node}, load ${machine.load_avg_1m})`);
 }
 
 await main();
