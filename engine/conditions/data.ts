@@ -33,6 +33,8 @@ export interface ConditionDataInput {
  */
 export const DATE_CACHE: unique symbol = Symbol('waymark.dateCache');
 
+const DAY = 86_400_000;
+
 /**
  * true on data made by buildConditionData, part of the literal that makes it: its prototype is
  * Object.prototype and every own key was set there, so a name that no built-in prototype has
@@ -43,8 +45,13 @@ export const PLAIN_DATA: unique symbol = Symbol('waymark.plainData');
 
 /** The dates parsed for one data object: per date path (see dateSlot) and by text. */
 class DateCache {
-  /** [text, ms] pairs at [2 * slot, 2 * slot + 1]; compared by the text itself. */
-  slots: unknown[] = new Array(dateSlots.size * 2);
+  /**
+   * Per date path, at 3 * slot: the text, compared by the text itself; the whole days since
+   * 1970 (null for no date); the ms into that day. Two small integers rather than one epoch-ms
+   * double, which V8 would box: a heap number stored into cache made before the data reached
+   * the old generation costs a remembered-set entry per date.
+   */
+  slots: unknown[] = new Array(dateSlots.size * 3);
   byText: Map<string, number | null> | null = null;
 }
 
@@ -83,12 +90,21 @@ export function cachedDateAt(data: unknown, slot: number, value: unknown): numbe
   const cache = cacheOf(data);
   if (cache === null) return parseDateMs(value);
   const slots = cache.slots;
-  const at = 2 * slot;
+  const at = 3 * slot;
   // Identity first (the same string read again), then equal text; either way the same instant.
-  if (slots[at] === value) return slots[at + 1] as number | null;
+  if (slots[at] === value) {
+    const day = slots[at + 1] as number | null;
+    return day === null ? null : day * DAY + (slots[at + 2] as number);
+  }
   const ms = parseDateMs(value);
   slots[at] = value;
-  slots[at + 1] = ms;
+  if (ms === null) slots[at + 1] = null;
+  else {
+    // Exact: ms is a whole number well inside 2^53, so day * DAY + rest gives it back.
+    const day = Math.floor(ms / DAY);
+    slots[at + 1] = day;
+    slots[at + 2] = ms - day * DAY;
+  }
   return ms;
 }
 
@@ -96,7 +112,6 @@ export function cachedDateAt(data: unknown, slot: number, value: unknown): numbe
 // in runtime.ts: tsx runs these files as CommonJS, where every call of an imported function goes
 // through a getter (measured ~30 ns/eval over the sample rules), and these run for every clock
 // condition (the arithmetic is dates.ts's daysSinceMs / daysUntilMs).
-const DAY = 86_400_000;
 
 export function daysSinceAt(data: unknown, slot: number, value: unknown, nowMs: number): number | null {
   const ms = cachedDateAt(data, slot, value);
