@@ -108,10 +108,9 @@ export function cachedDateAt(data: unknown, slot: number, value: unknown): numbe
   return ms;
 }
 
-// days_since / days_until of a date read from the var path that owns `slot`. Here rather than
-// in runtime.ts: tsx runs these files as CommonJS, where every call of an imported function goes
-// through a getter (measured ~30 ns/eval over the sample rules), and these run for every clock
-// condition (the arithmetic is dates.ts's daysSinceMs / daysUntilMs).
+// days_since / days_until of a date read from the var path that owns `slot`. Here, beside the
+// cache, rather than in runtime.ts: measured ~30 ns/eval faster over the sample rules, and these
+// run for every clock condition (the arithmetic is dates.ts's daysSinceMs / daysUntilMs).
 
 export function daysSinceAt(data: unknown, slot: number, value: unknown, nowMs: number): number | null {
   const ms = cachedDateAt(data, slot, value);
