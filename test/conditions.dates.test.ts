@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseDateMs, daysSince, daysUntil } from '../engine/conditions/dates.js';
+import { parseDateMs, daysSince, daysUntil, civilFromDays } from '../engine/conditions/dates.js';
 
 /** The obvious implementation (regex + Date.UTC), kept as the reference for the fast parser. */
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -83,5 +83,22 @@ describe('parseDateMs', () => {
     expect(daysSince('2026-11-21T09:00:00Z', now)).toBe(1);
     expect(daysUntil('2026-11-22T08:00:00Z', now)).toBe(-1);
     expect(daysUntil(null, now)).toBeNull();
+  });
+});
+
+describe('civilFromDays', () => {
+  it('gives the UTC calendar date Date gives, for every day of years 0-9999, and -1 outside them', () => {
+    const DAY = 86_400_000;
+    const last = Date.UTC(9999, 11, 31) / DAY;
+    // (Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.)
+    const yearZero = new Date(0); yearZero.setUTCFullYear(0, 0, 1);
+    const from = yearZero.getTime() / DAY;
+    fc.assert(fc.property(fc.integer({ min: from, max: last }), (days) => {
+      const d = new Date(days * DAY);
+      expect(civilFromDays(days)).toBe(d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate());
+    }), { numRuns: 2000 });
+    expect(civilFromDays(0)).toBe(19700101);
+    expect(civilFromDays(from - 1)).toBe(-1);
+    expect(civilFromDays(last + 1)).toBe(-1);
   });
 });

@@ -17,6 +17,24 @@ function isLeap(y: number): boolean {
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/**
+ * The calendar date of a day number (days since 1970-01-01, UTC) as year * 10000 + month * 100 +
+ * day (H. Hinnant's civil_from_days, the inverse of daysFromCivil); -1 outside years 0-9999, where
+ * callers use Date. A number, not an object: the engine formats dates for every task and entry.
+ */
+export function civilFromDays(days: number): number {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return year < 0 || year > 9999 ? -1 : year * 10000 + month * 100 + day;
+}
+
 /** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
 function daysFromCivil(y: number, m: number, d: number): number {
   y -= m <= 2 ? 1 : 0;

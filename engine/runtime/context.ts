@@ -7,7 +7,7 @@ import type {
   Account, AccountEvent, AccountState, Effect, Health, Instance, JourneyPosition, Task, TimelineEntry,
 } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
-import { buildConditionData, parseDateMs, type ConditionData } from './deps.js';
+import { buildConditionData, civilFromDays, parseDateMs, type ConditionData } from './deps.js';
 import { timelineIdOf } from '../ids.js';
 
 export const DAY_MS = 86_400_000;
@@ -352,16 +352,9 @@ const pad3 = (n: number) => (n < 10 ? '00' + n : n < 100 ? '0' + n : '' + n);
 function formatIso(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   let rest = ms - days * DAY_MS;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) return new Date(ms).toISOString();
+  const ymd = civilFromDays(days);
+  if (ymd < 0) return new Date(ms).toISOString();
+  const year = Math.floor(ymd / 10000), month = Math.floor(ymd / 100) % 100, day = ymd % 100;
   const h = Math.floor(rest / 3_600_000);
   rest -= h * 3_600_000;
   const m = Math.floor(rest / 60_000);

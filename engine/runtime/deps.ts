@@ -3,3 +3,4 @@
  */
 export { compileRule, buildConditionData, truthy, describeRule, parseDateMs, type CompiledRule, type ConditionData } from '../conditions/index.js';
 export { renderTemplate } from '../templates/index.js';
+export { civilFromDays } from '../conditions/dates.js';

@@ -1,5 +1,5 @@
 /** How merge-field values read in titles and emails. */
-import { parseDateMs } from '../conditions/dates.js';
+import { civilFromDays, parseDateMs } from '../conditions/dates.js';
 
 /** "1234567" -> "1,234,567" (what the former regex /\B(?=(\d{3})+(?!\d))/g wrote for digits). */
 function group(digits: string): string {
@@ -33,22 +33,14 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 export function formatDate(value: unknown): string {
   const ms = parseDateMs(value);
   if (ms === null) return '';
-  // The civil date in UTC by arithmetic (H. Hinnant's civil_from_days), as Date#getUTC* give it,
-  // without a Date object per merge field; outside years 0-9999 Date does it.
-  const days = Math.floor(Math.trunc(ms) / 86_400_000); // Date truncates a fractional time
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999 || !Number.isFinite(ms)) {
+  // The civil date in UTC by arithmetic, as Date#getUTC* give it, without a Date object per merge
+  // field; outside years 0-9999 Date does it.
+  const ymd = Number.isFinite(ms) ? civilFromDays(Math.floor(Math.trunc(ms) / 86_400_000)) : -1; // Date truncates a fractional time
+  if (ymd < 0) {
     const d = new Date(ms);
     return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
   }
+  const year = Math.floor(ymd / 10000), month = Math.floor(ymd / 100) % 100, day = ymd % 100;
   return `${day} ${MONTHS[month - 1]} ${year}`;
 }
 
