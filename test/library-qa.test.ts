@@ -101,7 +101,8 @@ describe('churned accounts leave every playbook and the journey', () => {
     const ready = { usageGreenSince: at(-30), featuresUsed: 6, adminSelfSufficient: false, deploymentDocumented: false, contractStartDate: T0 };
     const b = new Book(lib, red({ ...ready, churned: true }));
     for (let d = 0; d <= 5; d++) b.run(at(d));
-    expect(b.state!.journeys.lifecycle.stage).toBe('onboarding');
+    // Churned before its first evaluation (imported with its history): it never starts the journey.
+    expect(b.state!.journeys.lifecycle).toBeUndefined();
     const live = new Book(lib, red(ready, 'live'));
     for (let d = 0; d <= 5; d++) live.run(at(d));
     expect(live.state!.journeys.lifecycle.stage).toBe('initial-value');

@@ -343,6 +343,19 @@ describe('journeys', () => {
     expect(book.state!.journeys.life.stage).toBe('onboarding');
   });
 
+  it('starts the journey only once the initial stage\'s entry criteria hold (e.g. never for a churned import)', () => {
+    const gated: Journey = { ...journey, stages: journey.stages.map((st) => (st.id === 'onboarding' ? { ...st, entry: { '!': [{ var: 'churned' }] } } : st)) };
+    const book = new Book(libOf({ journeys: [gated] }), acct('a', { name: 'Acme', featuresUsed: 1, churned: true }));
+    const r = book.run(T0);
+    expect(r.effects.filter((e) => e.kind === 'stageChanged' || e.kind === 'createTask')).toEqual([]);
+    expect(book.state!.journeys.life).toBeUndefined();
+    // Once they hold (here: the churn flag was wrong and is cleared), it starts at the initial stage.
+    book.account = { ...book.account, fields: { ...book.account.fields, churned: false } };
+    const r2 = book.run(at(1));
+    expect(r2.effects.find((e) => e.kind === 'stageChanged')).toMatchObject({ change: { from: null, to: 'onboarding' } });
+    expect(book.created(r2).map((t) => t.title)).toEqual(['Kick off Acme']);
+  });
+
   it('chains moves whose criteria hold and never revisits a stage in one evaluation', () => {
     const book = new Book(libOf({ journeys: [journey] }), acct('a', { featuresUsed: 6, adminSelfSufficient: true, renewalDate: at(60) }));
     const r = book.run(T0);

@@ -1,5 +1,7 @@
 /**
- * Journeys: an account with no position enters the initial stage; then, from its stage, it
+ * Journeys: an account with no position enters the initial stage once that stage's entry
+ * criteria hold (at once when it has none; until then the account is outside the journey, e.g.
+ * a churned account imported with its history never starts onboarding); then, from its stage, it
  * follows the first transition (file order) whose `when`, source exit criteria and target
  * entry criteria hold - chaining moves, never revisiting a stage in one evaluation. Each move
  * is a stageChanged effect with its reason and a stage history entry.
@@ -194,6 +196,8 @@ export function runJourneys(ctx: EvalContext): void {
   for (const j of ctx.lib.journeys) {
     const pos = ctx.journeys[j.id];
     if (pos && !canMove(ctx, j, pos.stage)) continue;
+    // The initial stage's entry criteria decide whether the account starts the journey yet.
+    if (!pos && !check(ctx, j.stages.get(j.def.initialStage)?.entry ?? null)) continue;
     const visited = new Set<string>();
     const first = pos ? null : j.def.initialStage;
     travel(ctx, j, visited, first === null ? null : {
