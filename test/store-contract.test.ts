@@ -123,6 +123,13 @@ describe.each(factories)('$name store', (factory) => {
         expect(page.items.map((r) => r.account.id)).toEqual(p.ids);
         expect(page.total).toBe(p.total);
       });
+      it('tells which ids are stored accounts, reading no records', async () => {
+        const found = await store.existingAccountIds(['acc-03', 'nope', 'acc-01', 'acc-03']);
+        expect(found.sort()).toEqual(['acc-01', 'acc-03']);
+        expect(await store.existingAccountIds([])).toEqual([]);
+        await expect(store.existingAccountIds([{ $gt: '' }] as unknown as string[])).rejects.toThrow('ids[0]: expected a string');
+        await expect(store.existingAccountIds('acc-01' as unknown as string[])).rejects.toThrow('ids: expected a list of ids');
+      });
       it('records carry the engine state', async () => {
         const rec = (await store.listAccounts({ ids: ['acc-03'] }, { limit: 1, offset: 0 })).items[0];
         expect(rec.state!.journeys.success.stage).toBe('adoption');

@@ -87,9 +87,7 @@ async function checkAccountsExist(ctx: ServerContext, events: AccountEvent[], in
   const ids = [...new Set(events.map((e) => e.accountId))];
   const found = new Set<string>();
   for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000);
-    const page = await ctx.store.listAccounts({ ids: chunk }, { limit: chunk.length, offset: 0 });
-    for (const rec of page.items) found.add(rec.account.id);
+    for (const id of await ctx.store.existingAccountIds(ids.slice(i, i + 1000))) found.add(id);
   }
   if (found.size === ids.length) return { known: events, rejected: [] };
   const known: AccountEvent[] = [];

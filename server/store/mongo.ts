@@ -24,7 +24,7 @@ import type {
   EvaluationCommitItem, EvaluationCommitResult, IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskOrder, TaskPatch, User,
 } from './types.js';
 import {
-  MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, healthSnapshotId, isoTime, isoTimeOrNull,
+  MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, filterStrings, healthSnapshotId, isoTime, isoTimeOrNull,
   pageOf, priorityRank, requireId, stageChangeId, validateUpsert, weekOf,
 } from './shared.js';
 
@@ -263,6 +263,13 @@ export class MongoStore implements Store {
   async getAccount(id: string): Promise<AccountRecord | null> {
     const d = await this.accounts.findOne({ _id: filterString(id, 'id') });
     return d ? this.toRecord(d) : null;
+  }
+
+  async existingAccountIds(ids: string[]): Promise<string[]> {
+    const list = filterStrings(ids, 'ids');
+    if (list.length === 0) return [];
+    const docs = await this.accounts.find({ _id: { $in: [...new Set(list)] } }, { projection: { _id: 1 } }).toArray();
+    return docs.map((d) => d._id);
   }
 
   async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {

@@ -82,6 +82,12 @@ export function filterString(value: unknown, where: string): string {
   throw new Error(`${where}: expected a string`);
 }
 
+/** A list of ids for a lookup: only strings reach a query. */
+export function filterStrings(values: unknown, where: string): string[] {
+  if (!Array.isArray(values)) throw new Error(`${where}: expected a list of ids`);
+  return values.map((x, i) => filterString(x, `${where}[${i}]`));
+}
+
 export function pageOf(page: { limit: number; offset: number }): { limit: number; offset: number } {
   const limit = Math.trunc(Number(page?.limit));
   const offset = Math.trunc(Number(page?.offset ?? 0));

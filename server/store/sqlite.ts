@@ -18,7 +18,7 @@ import type {
 } from './types.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import {
-  MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, healthSnapshotId, isoTime, isoTimeOrNull,
+  MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, filterStrings, healthSnapshotId, isoTime, isoTimeOrNull,
   pageOf, priorityRank, requireId, stageChangeId, validateUpsert, weekOf,
 } from './shared.js';
 
@@ -240,6 +240,12 @@ export class SqliteStore implements Store {
   async getAccount(id: string): Promise<AccountRecord | null> {
     const r = this.stmt('SELECT * FROM accounts WHERE id = ?').get(filterString(id, 'id')) as Row | undefined;
     return r ? this.toRecord(r) : null;
+  }
+
+  async existingAccountIds(ids: string[]): Promise<string[]> {
+    const list = filterStrings(ids, 'ids');
+    if (list.length === 0) return [];
+    return this.stmt(`SELECT id FROM accounts WHERE id ${IN_IDS}`).pluck().all(JSON.stringify([...new Set(list)])) as string[];
   }
 
   async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {

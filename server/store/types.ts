@@ -180,6 +180,8 @@ export interface Store {
   getAccount(id: string): Promise<AccountRecord | null>;
   /** Ordered by name, then id. */
   listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>>;
+  /** Which of these ids are stored accounts (each once, in no particular order): a check that reads no records. */
+  existingAccountIds(ids: string[]): Promise<string[]>;
   countAccounts(): Promise<number>;
 
   // ----- events -----
