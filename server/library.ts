@@ -236,7 +236,8 @@ async function importDrafts(store: Store, clock: Clock, files: DraftFiles): Prom
   const order: Record<Definition['kind'], number> = { fields: 0, scorecard: 1, journey: 2, playbook: 3 };
   for (const def of defs.sort((a, b) => order[a.kind] - order[b.kind] || a.id.localeCompare(b.id))) {
     const text = formatDefinition(def);
-    await store.publishVersion({ definitionId: def.id, kind: def.kind, content: def, hash: await hashOf(text), author: SYSTEM_AUTHOR, message: 'initial import', publishedAt: now });
+    // Version 1 only: another process starting on the same empty store may be importing too.
+    await store.publishFirstVersion({ definitionId: def.id, kind: def.kind, content: def, hash: await hashOf(text), author: SYSTEM_AUTHOR, message: 'initial import', publishedAt: now });
   }
   await store.setMeta(IMPORTED_KEY, now);
   if (skipped.length) {

@@ -609,6 +609,19 @@ describe.each(factories)('$name store', (factory) => {
       const vs = await Promise.all([1, 2, 3, 4, 5].map((i) => store.publishVersion({ ...base, definitionId: 'renewal', content: content(`R${i}`) })));
       expect(vs.map((v) => v.version).sort()).toEqual([1, 2, 3, 4, 5]);
     });
+
+    it('a first version is published once, however many callers race for it', async () => {
+      const vs = await Promise.all([1, 2, 3].map((i) => store.publishFirstVersion({ ...base, definitionId: 'renewal', content: content(`R${i}`) })));
+      const won = vs.filter((v) => v !== null);
+      expect(won).toHaveLength(1);
+      expect(won[0]!.version).toBe(1);
+      expect((await store.listVersions('renewal')).map((v) => v.version)).toEqual([1]);
+      expect((await store.getVersion('renewal', 1))!.content).toEqual(won[0]!.content);
+      // Later versions are still numbered by publishVersion; a first version cannot be forced over them.
+      await store.publishVersion({ ...base, definitionId: 'renewal', content: content('R2') });
+      expect(await store.publishFirstVersion({ ...base, definitionId: 'renewal', content: content('again') })).toBeNull();
+      expect((await store.listVersions('renewal')).map((v) => v.version)).toEqual([1, 2]);
+    });
   });
 
   describe('users, sessions, tokens, meta', () => {

@@ -807,6 +807,23 @@ export class MongoStore implements Store {
     throw new Error(`publishVersion: could not number a new version of "${definitionId}" (too many concurrent publishes)`);
   }
 
+  async publishFirstVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion | null> {
+    const definitionId = requireId(v.definitionId, 'definitionId');
+    const publishedAt = isoTime(v.publishedAt, 'publishedAt');
+    const contentJson = JSON.stringify(v.content);
+    try {
+      // The unique (definitionId, version) index decides: a second writer gets a duplicate key.
+      await this.versions.insertOne({
+        _id: `${definitionId}@1`, definitionId, version: 1, kind: String(v.kind), hash: String(v.hash),
+        author: String(v.author), message: String(v.message), publishedAt, contentJson,
+      });
+    } catch (err) {
+      if (isDuplicateKey(err)) return null;
+      throw err;
+    }
+    return { definitionId, kind: v.kind, version: 1, content: JSON.parse(contentJson), hash: v.hash, author: v.author, message: v.message, publishedAt };
+  }
+
   async listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]> {
     const docs = await this.versions.find({ definitionId: filterString(definitionId, 'definitionId') }, { projection: { contentJson: 0 } }).sort({ version: 1 }).toArray();
     return docs.map((d) => ({ definitionId: d.definitionId, kind: d.kind as DefinitionVersion['kind'], version: d.version, hash: d.hash, author: d.author, message: d.message, publishedAt: d.publishedAt }));

@@ -823,6 +823,16 @@ export class SqliteStore implements Store {
     });
   }
 
+  async publishFirstVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion | null> {
+    const definitionId = requireId(v.definitionId, 'definitionId');
+    const publishedAt = isoTime(v.publishedAt, 'publishedAt');
+    const content = JSON.stringify(v.content);
+    // The (definition_id, version) primary key decides: a second writer's row is ignored.
+    const inserted = this.stmt(`INSERT OR IGNORE INTO definition_versions (definition_id, version, kind, hash, author, message, published_at, content)
+      VALUES (?, 1, ?, ?, ?, ?, ?, ?)`).run(definitionId, v.kind, v.hash, v.author, v.message, publishedAt, content).changes === 1;
+    return inserted ? { definitionId, kind: v.kind, version: 1, content: JSON.parse(content), hash: v.hash, author: v.author, message: v.message, publishedAt } : null;
+  }
+
   async listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]> {
     const rows = this.stmt('SELECT definition_id, version, kind, hash, author, message, published_at FROM definition_versions WHERE definition_id = ? ORDER BY version')
       .all(filterString(definitionId, 'definitionId')) as Row[];

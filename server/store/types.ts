@@ -270,6 +270,12 @@ export interface Store {
   // ----- definitions (published versions are immutable) -----
   /** Numbers versions 1, 2, 3... per definition (atomically, also across processes). */
   publishVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion>;
+  /**
+   * Publishes version 1 of a definition that has none; null (and nothing written) when a
+   * version 1 exists already. The first-start import uses it, so processes that start
+   * together on an empty store import each definition once instead of numbering copies.
+   */
+  publishFirstVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion | null>;
   /** Oldest first. */
   listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]>;
   getVersion(definitionId: string, version: number): Promise<DefinitionVersion | null>;
