@@ -7,6 +7,8 @@
  *     after each commit of that account, not polled on the server's own thread).
  *  3. The queue with 1,000,000 tasks stored (100 owners, ~4% open - a large team's history):
  *     p50/p99 of the store's queue query and of GET /api/tasks/queue.
+ * Beside the total it prints the floor under it: rows written per account x accounts x what one
+ * row costs SQLite itself on this machine (bench/sqlite-floor.ts).
  *   npx tsx bench/e2e.ts [--quick] [--json]
  */
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import { openStore } from '../server/store/index.js';
 import { ensureDemoUsers, DEMO_PASSWORD } from '../server/auth/demo-users.js';
 import { generateAccounts } from './accounts.js';
 import { loadLibrary, REPO_ROOT } from './library.js';
+import { measureSqliteFloor } from './sqlite-floor.js';
 
 export interface E2eFigures {
   accounts: number;
@@ -35,6 +38,10 @@ export interface E2eFigures {
   tasks_stored: number;
   /** Rows the evaluation wrote per account (tasks, task audit, timeline, runs, stage and health history, stage positions, the account row). */
   rows_per_account: number;
+  /** What one row costs SQLite itself here (bench/sqlite-floor.ts), and rows x accounts x that: no store design writing these rows can be faster. */
+  sqlite_bare_insert_us: number;
+  sqlite_indexed_insert_us: number;
+  rows_floor_s: number;
   event_to_task_samples: number;
   event_to_task_p50_ms: number;
   event_to_task_p99_ms: number;
@@ -60,6 +67,7 @@ const cpuSecs = (c0: NodeJS.CpuUsage) => { const c = process.cpuUsage(c0); retur
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 export async function benchE2e(opts: { accounts: number; events: number; queueTasks: number; queueSamples: number }): Promise<E2eFigures> {
+  const floor = measureSqliteFloor();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'waymark-bench-'));
   const playbooksDir = path.join(dir, 'playbooks');
   fs.cpSync(path.join(REPO_ROOT, 'playbooks'), playbooksDir, { recursive: true });
@@ -189,6 +197,9 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
       evaluate_cpu_s: evaluateCpu,
       tasks_stored: tasksStored,
       rows_per_account: rowsPerAccount,
+      sqlite_bare_insert_us: floor.bare_insert_us,
+      sqlite_indexed_insert_us: floor.indexed_insert_us,
+      rows_floor_s: round2((rowsPerAccount * opts.accounts * floor.indexed_insert_us) / 1e6),
       event_to_task_samples: latencies.length,
       event_to_task_p50_ms: pct(latencies, 50),
       event_to_task_p99_ms: pct(latencies, 99),

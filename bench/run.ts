@@ -64,6 +64,9 @@ function stableNames(all: Partial<Record<Group, Figures>>, quick: boolean): Reco
       [quick ? 'e2e.ingest_s' : 'e2e.ingest_100k_s']: e.ingest_s,
       'e2e.ingest_http_s': e.ingest_http_s, 'e2e.evaluate_s': e.evaluate_s, 'e2e.tasks_stored': e.tasks_stored,
       'e2e.evaluate_engine_s': e.evaluate_engine_s, 'e2e.evaluate_store_s': e.evaluate_store_s, 'e2e.evaluate_cpu_s': e.evaluate_cpu_s,
+      // the floor under the total: rows the evaluation writes per account, and what a row costs SQLite itself here
+      'e2e.rows_per_account': e.rows_per_account, 'e2e.sqlite_indexed_insert_us': e.sqlite_indexed_insert_us,
+      'e2e.sqlite_bare_insert_us': e.sqlite_bare_insert_us, 'e2e.rows_floor_s': e.rows_floor_s,
       'e2e.event_to_task_p50_ms': e.event_to_task_p50_ms, 'e2e.event_to_task_p99_ms': e.event_to_task_p99_ms,
       'e2e.peak_rss_mb': e.peak_rss_mb,
       'queue.tasks': e.queue_tasks,
