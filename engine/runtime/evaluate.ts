@@ -70,11 +70,29 @@ function describeHealth(h: Health | null): string {
 
 const byStart = (a: Instance, b: Instance) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** The active instances, oldest run first; the input list itself when it already is (the usual case). */
+/**
+ * The active instances, oldest run first (ties by id); the input list itself when it already is.
+ * Runs started in one evaluation share their start time and their ids are hashes, so a list in
+ * store order is often not in this order: a stable insertion sort into a new array (the order
+ * Array#sort gives) - a few runs, where sort's setup and comparator calls cost more than sorting.
+ */
 function activeInStartOrder(list: Instance[]): Instance[] {
   let ok = true;
   for (let i = 0; ok && i < list.length; i++) ok = list[i].status === 'active' && (i === 0 || byStart(list[i - 1], list[i]) < 0);
-  return ok ? list : list.filter((i) => i.status === 'active').sort(byStart);
+  if (ok) return list;
+  const out: Instance[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const inst = list[i];
+    if (inst.status !== 'active') continue;
+    let j = out.length;
+    out.push(inst);
+    while (j > 0 && byStart(out[j - 1], inst) > 0) {
+      out[j] = out[j - 1];
+      j--;
+    }
+    out[j] = inst;
+  }
+  return out;
 }
 
 export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
@@ -118,16 +136,18 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
 
   // (6) next wake
   let next = ctx.earliestWake();
-  for (const pb of lib.starters.schedule) {
-    if (pb.trigger.type !== 'schedule') continue;
-    if (pb.audience && !holds(pb.audience, ctx.conditionData(), ctx.nowMs)) continue;
-    const period = pb.trigger.everyDays * DAY_MS;
-    const t = (Math.floor(ctx.nowMs / period) + 1) * period;
-    if (t < next) next = t;
-  }
   if (lib.timeRelative) {
     const midnight = (Math.floor(ctx.nowMs / DAY_MS) + 1) * DAY_MS;
     if (midnight < next) next = midnight;
+  }
+  // A schedule slot matters only when it comes earlier (the audience, a rule, is read only then).
+  for (const pb of lib.starters.schedule) {
+    if (pb.trigger.type !== 'schedule') continue;
+    const period = pb.trigger.everyDays * DAY_MS;
+    const t = (Math.floor(ctx.nowMs / period) + 1) * period;
+    if (t >= next) continue;
+    if (pb.audience && !holds(pb.audience, ctx.conditionData(), ctx.nowMs)) continue;
+    next = t;
   }
 
   const instances = [];
