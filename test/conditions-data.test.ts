@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import jsonLogic from 'json-logic-js';
+import fc from 'fast-check';
 import { COMPILE_MODES, buildConditionData, compileRule } from '../engine/conditions/index.js';
 import { DATE_CACHE, PLAIN_DATA } from '../engine/conditions/data.js';
 import { daysSince, daysUntil } from '../engine/conditions/dates.js';
@@ -29,6 +30,69 @@ describe.each(COMPILE_MODES)('condition data read by compiled rules (%s mode)', 
     expect(until(data, NOW)).toBe(39);
     delete data.renewalDate;
     expect(until(data, NOW)).toBeNull();
+  });
+
+  it('counts days to the now it is given, also on data already read at another now', () => {
+    const data = buildConditionData({ fields: { renewalDate: '2027-01-01T06:00:00.000Z', lastCsmUpdateAt: '2026-11-20T12:00:00.000Z' }, tags: [], flags: {}, fieldNames: NAMES });
+    const recent = compileRule({ days_since: { var: 'lastCsmUpdateAt' } }, { mode });
+    // Around midnight and the dates' time of day, forwards and back, then the first now again.
+    const nows = [NOW, NOW + 86_400_000, NOW - 1, Date.parse('2027-01-01T05:59:59.999Z'), Date.parse('2027-01-01T06:00:00.000Z'), NOW + 0.5, NOW];
+    for (const now of nows) {
+      expect(until(data, now), String(now)).toBe(daysUntil(data.renewalDate, now));
+      expect(since(data, now), String(now)).toBe(daysSince(data.renewalDate, now));
+      expect(recent(data, now), String(now)).toBe(daysSince(data.lastCsmUpdateAt, now));
+    }
+    expect(until(data, NaN)).toBeNaN();
+    expect(until(data, NOW)).toBe(39);
+  });
+
+  it('reads a date path compiled after the data was built, and an empty or non-string date', () => {
+    // A path no rule has read yet in this process (one per mode).
+    const path = `lateDate_${mode}`;
+    const data = buildConditionData({ fields: { renewalDate: '', [path]: '2026-11-01' }, tags: [], flags: {}, fieldNames: NAMES });
+    expect(until(data, NOW)).toBeNull();
+    // Its cache slot is past the ones this data object was made with.
+    const late = compileRule({ days_since: { var: path } }, { mode });
+    expect(late(data, NOW)).toBe(21);
+    const fresh = compileRule({ days_since: { var: ['tier', '2026-11-02'] } }, { mode });
+    expect(fresh(data, NOW)).toBe(20);
+    data.renewalDate = 1_798_761_600_000; // 2027-01-01 as epoch ms
+    expect(until(data, NOW)).toBe(39);
+    data.renewalDate = '';
+    expect(until(data, NOW)).toBeNull();
+    expect(since(data, NOW)).toBeNull();
+  });
+
+  it('matches the date reference over generated sequences of clock and value changes on one data object', () => {
+    const paths = ['renewalDate', 'lastCsmUpdateAt'] as const;
+    const rules = paths.flatMap((p) => [
+      { p, since: true, run: compileRule({ days_since: { var: p } }, { mode }) },
+      { p, since: false, run: compileRule({ days_until: { var: p } }, { mode }) },
+    ]);
+    const text = fc.oneof(
+      fc.integer({ min: -500 * 24, max: 500 * 24 }).map((h) => new Date(NOW + h * 3_600_000 + 1234).toISOString()),
+      fc.integer({ min: -500, max: 500 }).map((d) => new Date(NOW + d * 86_400_000).toISOString().slice(0, 10)),
+      fc.constantFrom('', 'soon', '2027-02-30', '2026-11-22T09:30:00+05:30', null, 1_798_761_600_000, true),
+    );
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), path: fc.constantFrom(...paths), value: text }),
+      fc.record({ kind: fc.constant('now' as const), now: fc.oneof(fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 }).map((d) => NOW + d), fc.constant(NOW)) }),
+      fc.record({ kind: fc.constant('eval' as const), rule: fc.integer({ min: 0, max: rules.length - 1 }) }),
+    );
+    fc.assert(
+      fc.property(fc.record({ renewalDate: text, lastCsmUpdateAt: text }, { requiredKeys: [] }), fc.array(step, { maxLength: 30 }), (fields, steps) => {
+        const data = buildConditionData({ fields, tags: [], flags: {}, fieldNames: NAMES });
+        let now = NOW;
+        for (const s of steps) {
+          if (s.kind === 'set') data[s.path] = s.value;
+          else if (s.kind === 'now') now = s.now;
+          const r = rules[s.kind === 'eval' ? s.rule : 0];
+          const v = data[r.p] === undefined ? null : data[r.p];
+          expect(r.run(data, now)).toBe(r.since ? daysSince(v, now) : daysUntil(v, now));
+        }
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 
   it('keeps dates of different paths and different accounts apart', () => {

@@ -8,7 +8,7 @@ import type { Node } from './parse.js';
 import { BOOLEAN_OPERATORS } from './operators.js';
 import * as R from './runtime.js';
 import type { CompiledRule } from './compile.js';
-import { PLAIN_DATA, dateSlot } from './data.js';
+import { PLAIN_DATA, DATE_CACHE, dateSlot, SLOT_SIZE, SINCE, UNTIL } from './data.js';
 import { maybeInherited } from './platform.js';
 
 type Kind = 'bool' | 'num' | 'str' | 'any';
@@ -269,7 +269,15 @@ class Generator {
         const arg = node.args[0];
         // A date read from a var path: every rule reading that path shares one parse per data object.
         const slot = arg && arg.t === 'var' && arg.segs !== null && arg.def === null && arg.extra.length === 0 ? dateSlot(arg.segs.join('.')) : -1;
-        if (slot >= 0) return { c: this.wrap(extra, `$${op === 'days_since' ? 'daysSinceAt' : 'daysUntilAt'}(d, ${slot}, ${a[0].c}, now)`), k: 'any' };
+        if (slot >= 0) {
+          const call = (v: string) => `$${op === 'days_since' ? 'daysSinceAt' : 'daysUntilAt'}(d, ${slot}, ${v}, now)`;
+          if (!this.plain) return { c: this.wrap(extra, call(a[0].c)), k: 'any' };
+          // Data built by buildConditionData always has its date cache: a slot already filled for
+          // this text and this now is read in place, anything else goes through the helper.
+          const v = f.temp(), s = f.temp(), at = SLOT_SIZE * slot;
+          const read = `typeof ${v} === "string" && (${s} = d[DC]) !== null && ${s}.now === now && (${s} = ${s}.slots)[${at}] === ${v} ? ${s}[${at + (op === 'days_since' ? SINCE : UNTIL)}] : ${call(v)}`;
+          return { c: this.wrap(extra, `(${v} = ${a[0].c}, ${read})`), k: 'any' };
+        }
         return { c: this.wrap(extra, `$${op === 'days_since' ? 'daysSinceOp' : 'daysUntilOp'}(d, ${a[0].c}, now)`), k: 'any' };
       }
       case 'map': case 'filter': case 'all': case 'none': case 'some': case 'reduce': {
@@ -322,7 +330,7 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
   const body = direct === checked ? checked : `d != null && d[PD] === true ? ${direct} : ${checked}`;
   const source = [
     '"use strict";',
-    'const H = Object.prototype.hasOwnProperty, PD = P, PF = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    'const H = Object.prototype.hasOwnProperty, PD = P, DC = C, PF = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
     // parseFloat of a number is the number itself (-0 becomes 0): skip the round trip through text.
     'function pf(x) { return typeof x === "number" ? x + 0 : PF(x); }',
     // Runtime helpers as local constants: a load from the module namespace on every call costs.
@@ -336,8 +344,8 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
 export function compileWithCodegen(node: Node): CompiledRule {
   const { source, consts } = generateSource(node);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('R', 'K', 'P', source) as (r: typeof R, k: unknown[], p: symbol) => CompiledRule;
-  return factory(R, consts, PLAIN_DATA);
+  const factory = new Function('R', 'K', 'P', 'C', source) as (r: typeof R, k: unknown[], p: symbol, c: symbol) => CompiledRule;
+  return factory(R, consts, PLAIN_DATA, DATE_CACHE);
 }
 
 export { codegenAvailable } from './platform.js';
