@@ -101,25 +101,17 @@ export class EvalContext {
 
   /** Smallest wake time (ms) of an active instance, or Infinity. */
   earliestWake(): number {
-    let next = Infinity;
-    // Canonical texts are compared as text; only the earliest is parsed.
-    let first: string | null = null;
-    const list = this.instanceIndex === null ? this.inputInstances : this.instanceIndex.values();
-    for (const inst of list) {
-      const w = inst.wakeAt;
-      if (inst.status !== 'active' || !w) continue;
-      if (isCanonicalTime(w)) {
-        if (first === null || w < first) first = w;
-        continue;
-      }
-      const t = timeMs(w);
-      if (t < next) next = t;
+    // The input array (the usual case: no run started or changed) is walked by index, the index's
+    // values only when built: one loop over both kinds would iterate generically.
+    if (this.instanceIndex === null) {
+      const list = this.inputInstances;
+      wakeScan.reset();
+      for (let i = 0; i < list.length; i++) wakeScan.add(list[i]);
+      return wakeScan.earliest();
     }
-    if (first !== null) {
-      const t = timeMs(first);
-      if (t < next) next = t;
-    }
-    return next;
+    wakeScan.reset();
+    for (const inst of this.instanceIndex.values()) wakeScan.add(inst);
+    return wakeScan.earliest();
   }
 
   setInputTasks(tasks: readonly Task[]): void {
@@ -321,6 +313,36 @@ export class EvalContext {
     return { accountId: this.accountId, journeys: this.journeys, triggers: this.triggers, runs: this.runs, health: this.health, lastEvaluatedAt: this.now };
   }
 }
+
+/** The earliest wake time of some instances (scratch state: single-threaded, not re-entrant). */
+class WakeScan {
+  private next = Infinity;
+  /** Canonical texts are compared as text; only the earliest is parsed. */
+  private first: string | null = null;
+  reset(): void {
+    this.next = Infinity;
+    this.first = null;
+  }
+  add(inst: Instance): void {
+    const w = inst.wakeAt;
+    if (inst.status !== 'active' || !w) return;
+    if (isCanonicalTime(w)) {
+      if (this.first === null || w < this.first) this.first = w;
+      return;
+    }
+    const t = timeMs(w);
+    if (t < this.next) this.next = t;
+  }
+  earliest(): number {
+    let next = this.next;
+    if (this.first !== null) {
+      const t = timeMs(this.first);
+      if (t < next) next = t;
+    }
+    return next;
+  }
+}
+const wakeScan = new WakeScan();
 
 /**
  * Canonical engine time text ("YYYY-MM-DDTHH:MM:SS.mmmZ", what isoDate writes): such texts

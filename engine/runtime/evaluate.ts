@@ -11,7 +11,7 @@ import { applyEvent } from '../events/apply.js';
 import { scoreHealth, sameHealth } from '../health/compute.js';
 import { buildConditionData, type ConditionData } from './deps.js';
 import { runJourneys } from './journeys.js';
-import { resumeInstances, closeSatisfiedTasks } from './instances.js';
+import { resumeInstances, closeSatisfiedTasks, runsIdle } from './instances.js';
 import { runTriggers } from './triggers.js';
 import { holds } from './rules.js';
 
@@ -95,6 +95,15 @@ function activeInStartOrder(list: Instance[]): Instance[] {
   return out;
 }
 
+/**
+ * The re-check's shortcuts (checks that prove a step would change nothing, and skip its full
+ * form) can be turned off, so tests can compare them with the full evaluation they stand for.
+ */
+let fastPaths = true;
+export function setFastPaths(on: boolean): void {
+  fastPaths = on;
+}
+
 export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
   const event = input.event;
   if (event && event.accountId !== input.account.id) {
@@ -128,7 +137,7 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   runJourneys(ctx);
 
   // (4) active runs, then tasks that close themselves
-  resumeInstances(ctx, activeInStartOrder(input.instances));
+  if (!fastPaths || !runsIdle(ctx, input.instances)) resumeInstances(ctx, activeInStartOrder(input.instances));
   closeSatisfiedTasks(ctx);
 
   // (5) triggers

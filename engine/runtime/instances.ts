@@ -286,6 +286,27 @@ export function startRun(ctx: EvalContext, pb: CompiledPlaybook, info: StartInfo
   return inst;
 }
 
+/**
+ * Would resumeInstances leave every run as it is (no exit criteria met, no wait over or moved, no
+ * run to report)? The same checks, in the list's own order and writing nothing: when none acts,
+ * the order runs are resumed in cannot matter, so the usual re-check needs no sorting of its
+ * runs (which reads every run's id). Any run that would act sends the caller to the full path.
+ */
+export function runsIdle(ctx: EvalContext, list: readonly Instance[]): boolean {
+  const playbooks = ctx.lib.playbooks;
+  for (let i = 0; i < list.length; i++) {
+    const inst = list[i];
+    if (inst.status !== 'active') continue;
+    const pb = playbooks.get(inst.playbookId)?.versions.get(inst.version);
+    if (pb === undefined) return false;
+    if (pb.exit !== null && holds(pb.exit.rule, ctx.conditionData(), ctx.nowMs)) return false;
+    const node = inst.nodeId ? pb.nodes.get(inst.nodeId) : undefined;
+    if (node === undefined) return false;
+    if (checkWait(ctx, inst, node, true) !== NOT_DUE || checkedWakeAt !== inst.wakeAt) return false;
+  }
+  return true;
+}
+
 /** Step 4: exit criteria, then due waits, for every active instance from the input. */
 export function resumeInstances(ctx: EvalContext, active: Instance[]): void {
   for (const original of active) {
