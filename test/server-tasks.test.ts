@@ -64,6 +64,15 @@ describe('the CSM queue', () => {
     expect(overdue.body.items.map((t: any) => t.playbookId)).toContain('low-nps');
     expect(overdue.body.items.every((t: any) => t.overdue)).toBe(true);
 
+    // Pages are slices of the same order, each task whole, with its account.
+    const [p1, p2] = [await maya.get('/api/tasks/queue?limit=1&offset=0'), await maya.get('/api/tasks/queue?limit=1&offset=1')];
+    const all = (await maya.get('/api/tasks/queue')).body;
+    expect([...p1.body.items, ...p2.body.items].map((t: any) => t.id)).toEqual(all.items.slice(0, 2).map((t: any) => t.id));
+    expect(p2.body.total).toBe(all.total);
+    expect(p2.body.counts).toEqual(all.counts);
+    expect(p1.body.items[0]).toEqual(all.items[0]);
+    expect(p1.body.items[0]).toMatchObject({ title: expect.any(String), steps: expect.any(Array), account: { id: expect.any(String), name: expect.any(String) } });
+
     const bad = await maya.get('/api/tasks/queue?due=someday');
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('/due');
@@ -112,8 +121,12 @@ describe('the CSM queue', () => {
     clock.set('2026-11-04T09:00:01Z');
     expect((await maya.get('/api/tasks/queue')).body.items.map((t: any) => t.id)).toContain(task.id);
 
+    const flaggedBefore = (await maya.get('/api/tasks/queue')).body.counts.flagged;
     const flag = await maya.post(`/api/tasks/${task.id}/flag`, { red: true });
     expect(flag.body.task.flaggedRed).toBe(true);
+    const flaggedQueue = (await maya.get('/api/tasks/queue')).body;
+    expect(flaggedQueue.counts.flagged).toBe(flaggedBefore + 1);
+    expect(flaggedQueue.items.find((t: any) => t.id === task.id).flaggedRed).toBe(true);
 
     const nobody = await maya.post(`/api/tasks/${task.id}/reassign`, { owner: 'ghost' });
     expect(nobody.status).toBe(400);

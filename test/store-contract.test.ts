@@ -416,6 +416,28 @@ describe.each(factories)('$name store', (factory) => {
       });
     }
 
+    it('lists queue heads in queue order with the flag, and reads a page of tasks by id', async () => {
+      for (const q of data.queues) {
+        const heads = await store.listTaskHeads(q.filter as TaskFilter, 50);
+        expect(heads.map((h) => h.id), q.name).toEqual(q.ids);
+      }
+      await store.updateTask('t4', { flaggedRed: true, updatedAt: at(3) });
+      const filter: TaskFilter = { owner: 'u-ana', status: 'open', visibleAt: data.now };
+      const heads = await store.listTaskHeads(filter, 50);
+      const full = (await store.listTasks(filter, { limit: 50, offset: 0 })).items;
+      // dueAt as the store indexes it: normalised ISO time.
+      expect(heads).toEqual(full.map((t) => ({ id: t.id, accountId: t.accountId, playbookId: t.playbookId, type: t.type, priority: t.priority, dueAt: new Date(t.dueAt).toISOString(), flaggedRed: t.flaggedRed })));
+      expect(heads.find((h) => h.id === 't4')!.flaggedRed).toBe(true);
+      expect((await store.listTaskHeads(filter, 2)).map((h) => h.id)).toEqual(full.slice(0, 2).map((t) => t.id));
+      await expect(store.listTaskHeads(filter, 0)).rejects.toThrow(/limit/);
+
+      const some = await store.listTasks({ ids: ['t4', 't1', 'nope'] }, { limit: 10, offset: 0 });
+      expect(some.items.map((t) => t.id).sort()).toEqual(['t1', 't4']);
+      expect(some.total).toBe(2);
+      expect((await store.listTasks({ ids: [] }, { limit: 10, offset: 0 })).total).toBe(0);
+      await expect(store.listTasks({ ids: [{ $ne: null } as never] }, { limit: 10, offset: 0 })).rejects.toThrow(/filter\.ids\[0\]/);
+    });
+
     it('pages the queue and lists newest first on request', async () => {
       const page = await store.listTasks({ owner: 'u-ana', status: 'open', visibleAt: data.now }, { limit: 2, offset: 2 });
       expect(page.items.map((t) => t.id)).toEqual(['t4', 't3']);

@@ -52,6 +52,22 @@ describe('SqliteStore on a file', () => {
     }
   });
 
+  it('migration 3 carries red flags of tasks stored before it into the queue index', async () => {
+    const raw = new Database(file);
+    raw.pragma('journal_mode = WAL');
+    raw.exec(MIGRATIONS[0]);
+    raw.exec(MIGRATIONS[1]);
+    raw.pragma('user_version = 2');
+    raw.prepare('INSERT INTO accounts (id, fields, tags, flags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run('a1', '{}', '[]', '{}', T0, T0);
+    const insert = raw.prepare(`INSERT INTO tasks (id, key, account_id, playbook_id, owner, status, type, priority, prio_rank, due_at, created_at, created_day, created_week, json)
+      VALUES (?, ?, 'a1', 'renewal', 'u-ana', 'open', 'risk', 'high', 1, ?, ?, '2026-11-02', '2026-11-02', ?)`);
+    for (const [id, red] of [['t1', true], ['t2', false]] as const) insert.run(id, `k-${id}`, at(60), T0, JSON.stringify(makeTask({ id, accountId: 'a1', flaggedRed: red })));
+    raw.close();
+    const store = await openFile();
+    const heads = await store.listTaskHeads({ owner: 'u-ana', status: 'open' }, 10);
+    expect(heads.map((h) => [h.id, h.flaggedRed])).toEqual([['t1', true], ['t2', false]]);
+  });
+
   it('keeps everything across close and reopen, and init() is idempotent', async () => {
     let store = await openFile();
     await store.upsertAccounts([{ id: 'a1', fields: { name: 'Acme', owner: 'u-ana' } }], T0);
@@ -111,6 +127,10 @@ describe('SqliteStore on a file', () => {
     const mine = store.explainListTasks({ owner: 'u-ana', status: 'open', visibleAt: T0 }).join('\n');
     expect(mine).toMatch(/tasks_queue\b/);
     expect(mine).not.toMatch(/TEMP B-TREE/);
+    // The queue's heads (what it counts and filters on) come from the index alone.
+    const heads = store.explainListTaskHeads({ owner: 'u-ana', status: 'open', visibleAt: T0 }).join('\n');
+    expect(heads).toMatch(/COVERING INDEX tasks_queue\b/);
+    expect(heads).not.toMatch(/TEMP B-TREE/);
     const everyone = store.explainListTasks({ status: 'open', visibleAt: T0 }).join('\n');
     expect(everyone).toMatch(/tasks_queue_all/);
     expect(everyone).not.toMatch(/TEMP B-TREE/);

@@ -30,7 +30,7 @@ export function endOfDay(nowMs: number): number {
 
 export type DueWindow = 'overdue' | 'today' | 'week';
 
-export function inDueWindow(task: Task, window: DueWindow, nowMs: number): boolean {
+export function inDueWindow(task: Pick<Task, 'dueAt'>, window: DueWindow, nowMs: number): boolean {
   const due = Date.parse(task.dueAt);
   // Windows do not overlap with overdue: an overdue task is not also "due today" (as the queue page shows).
   if (window === 'overdue') return due < nowMs;

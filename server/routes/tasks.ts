@@ -56,10 +56,10 @@ export function tasksRouter(ctx: ServerContext): Router {
     return t;
   }
 
-  async function accountsById(ids: string[]): Promise<Map<string, AccountRecord>> {
+  async function accountsById(ids: string[], tier?: string): Promise<Map<string, AccountRecord>> {
     const unique = [...new Set(ids)];
     if (!unique.length) return new Map();
-    const page = await ctx.store.listAccounts({ ids: unique }, { limit: unique.length, offset: 0 });
+    const page = await ctx.store.listAccounts({ ids: unique, ...(tier !== undefined ? { tier } : {}) }, { limit: unique.length, offset: 0 });
     return new Map(page.items.map((rec) => [rec.account.id, rec]));
   }
 
@@ -100,11 +100,15 @@ export function tasksRouter(ctx: ServerContext): Router {
     const owners = !q.owner || q.owner === 'me' ? [user.id, ...(user.teamRole ? [`role:${user.teamRole}`] : [])] : [q.owner];
     const now = ctx.clock.now();
     const nowMs = now.getTime();
-    const lists = await Promise.all(owners.map((owner) => ctx.store.listTasks({ owner, status: 'open', visibleAt: now.toISOString() }, { limit: QUEUE_SCAN, offset: 0 }, 'queue')));
-    let all = lists.flatMap((l) => l.items);
+    // Heads only (id, account, type, priority, due, flag): counts and filters run on these, and
+    // only the page's tasks and accounts are read in full.
+    const lists = await Promise.all(owners.map((owner) => ctx.store.listTaskHeads({ owner, status: 'open', visibleAt: now.toISOString() }, QUEUE_SCAN)));
+    let all = lists.flat();
     if (owners.length > 1) all.sort((a, b) => priorityRank(a.priority) - priorityRank(b.priority) || a.dueAt.localeCompare(b.dueAt) || a.id.localeCompare(b.id));
-    const accounts = await accountsById(all.map((t) => t.accountId));
-    if (q.tier) all = all.filter((t) => accounts.get(t.accountId)?.account.fields.tier === q.tier);
+    if (q.tier) {
+      const inTier = await accountsById(all.map((t) => t.accountId), q.tier);
+      all = all.filter((t) => inTier.has(t.accountId));
+    }
 
     const counts = {
       total: all.length,
@@ -117,15 +121,25 @@ export function tasksRouter(ctx: ServerContext): Router {
     };
     const filtered = all.filter((t) => (!q.type || t.type === q.type) && (!q.priority || t.priority === q.priority) && (!q.due || inDueWindow(t, q.due as DueWindow, nowMs)));
     const page = pageOf(q, 100, 1000);
-    const items = filtered.slice(page.offset, page.offset + page.limit).map((t) => {
+    const pageHeads = filtered.slice(page.offset, page.offset + page.limit);
+    const ids = pageHeads.map((t) => t.id);
+    const [tasks, accounts] = await Promise.all([
+      ids.length ? ctx.store.listTasks({ ids }, { limit: ids.length, offset: 0 }) : Promise.resolve({ items: [] as Task[], total: 0 }),
+      accountsById(pageHeads.map((t) => t.accountId)),
+    ]);
+    const byId = new Map(tasks.items.map((t) => [t.id, t]));
+    // A task changed between the two reads (e.g. completed a moment ago) is left out of this page.
+    const items = pageHeads.flatMap((h) => {
+      const t = byId.get(h.id);
+      if (!t) return [];
       const rec = accounts.get(t.accountId);
       const f = rec?.account.fields ?? {};
-      return {
+      return [{
         ...t,
         account: { id: t.accountId, name: typeof f.name === 'string' ? f.name : t.accountId, tier: f.tier ?? null, mrr: f.mrr ?? null, renewalDate: f.renewalDate ?? null, health: rec?.state?.health ? { score: rec.state.health.score, color: rec.state.health.color } : null },
         playbookName: playbookNameOf(ctx, t.playbookId, t.reason?.source),
         overdue: Date.parse(t.dueAt) < nowMs,
-      };
+      }];
     });
     res.json({ items, total: filtered.length, counts, owners });
   });

@@ -21,7 +21,7 @@ import {
 import type { Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry } from '../../engine/types.js';
 import type {
   AccountFilter, AccountRecord, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
-  EvaluationCommitItem, EvaluationCommitResult, IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskOrder, TaskPatch, User,
+  EvaluationCommitItem, EvaluationCommitResult, IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskHead, TaskOrder, TaskPatch, User,
 } from './types.js';
 import {
   MAX_ATTEMPTS, accountColumns, addMs, applyTaskPatch, dayOf, filterString, filterStrings, healthSnapshotId, isoTime, isoTimeOrNull,
@@ -47,6 +47,8 @@ interface InstanceDoc { _id: string; accountId: string; playbookId: string; vers
 export interface TaskDoc {
   _id: string; key: string; accountId: string; playbookId: string; owner: string; status: string; type: string; priority: string;
   prioRank: number; dueAt: string; snoozedUntil: string | null; createdAt: string; createdDay: string; createdWeek: string; json: string; fence?: number;
+  /** Copied from the task for the queue's heads; documents written before it was added lack it. */
+  flaggedRed?: boolean;
 }
 interface AuditDoc { _id: string; taskId: string; at: string; seq: number; by: string | null; action: TaskAuditEntry['action']; note: string | null; changesJson: string }
 interface TimelineDoc { _id: string; accountId: string; at: string; json: string }
@@ -696,6 +698,23 @@ export class MongoStore implements Store {
     return { items: docs.map((d) => JSON.parse(d.json) as Task), total };
   }
 
+  async listTaskHeads(filter: TaskFilter, limit: number): Promise<TaskHead[]> {
+    const n = toInt(limit, 'limit');
+    if (n < 1) throw new Error('limit: expected at least 1');
+    const docs = await this.tasks.find(taskQuery(filter ?? {}), { projection: { _id: 1, accountId: 1, playbookId: 1, type: 1, priority: 1, dueAt: 1, flaggedRed: 1 } })
+      .sort({ prioRank: 1, dueAt: 1, _id: 1 }).limit(n).toArray();
+    // Documents from before flaggedRed was copied out: read the flag from the task itself.
+    const older = docs.filter((d) => d.flaggedRed === undefined).map((d) => d._id);
+    const flags = new Map<string, boolean>();
+    if (older.length) {
+      for (const d of await this.tasks.find({ _id: { $in: older } }, { projection: { json: 1 } }).toArray()) flags.set(d._id, (JSON.parse(d.json) as Task).flaggedRed === true);
+    }
+    return docs.map((d) => ({
+      id: d._id, accountId: d.accountId, playbookId: d.playbookId, type: d.type as TaskHead['type'], priority: d.priority as TaskHead['priority'],
+      dueAt: d.dueAt, flaggedRed: d.flaggedRed ?? flags.get(d._id) ?? false,
+    }));
+  }
+
   async getTask(id: string): Promise<Task | null> {
     const d = await this.tasks.findOne({ _id: filterString(id, 'id') });
     return d ? (JSON.parse(d.json) as Task) : null;
@@ -956,7 +975,7 @@ function taskDoc(task: Task, where: string): TaskDoc {
     playbookId: String(task.playbookId), owner: String(task.owner), status: String(task.status), type: String(task.type),
     priority: String(task.priority), prioRank: priorityRank(task.priority), dueAt: isoTime(task.dueAt, `${where}.dueAt`),
     snoozedUntil: isoTimeOrNull(task.snoozedUntil, `${where}.snoozedUntil`), createdAt, createdDay: dayOf(createdAt),
-    createdWeek: weekOf(createdAt), json: JSON.stringify(task),
+    createdWeek: weekOf(createdAt), json: JSON.stringify(task), flaggedRed: task.flaggedRed === true,
   };
 }
 
@@ -1005,5 +1024,9 @@ export function taskQuery(f: TaskFilter): Filter<TaskDoc> {
   if (f.createdAfter !== undefined) created.$gte = isoTime(f.createdAfter, 'filter.createdAfter');
   if (f.createdBefore !== undefined) created.$lt = isoTime(f.createdBefore, 'filter.createdBefore');
   if (created.$gte !== undefined || created.$lt !== undefined) q.createdAt = created;
+  if (f.ids !== undefined) {
+    if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list');
+    q._id = { $in: f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`)) };
+  }
   return q;
 }

@@ -175,4 +175,12 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX tasks_queue ON tasks(owner, status, prio_rank, due_at, id, snoozed_until, type);
   CREATE INDEX tasks_queue_all ON tasks(status, prio_rank, due_at, id, snoozed_until, type, owner);
   `,
+  // 3: the red flag as a column, and the owner's queue index carries everything the queue counts
+  // and filters on (account, playbook, priority, flag), so listing a CSM's open tasks reads no task row.
+  `
+  ALTER TABLE tasks ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;
+  UPDATE tasks SET flagged = 1 WHERE json_extract(json, '$.flaggedRed') = 1;
+  DROP INDEX tasks_queue;
+  CREATE INDEX tasks_queue ON tasks(owner, status, prio_rank, due_at, id, snoozed_until, type, account_id, playbook_id, priority, flagged);
+  `,
 ];

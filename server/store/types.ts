@@ -61,6 +61,20 @@ export interface TaskFilter {
   visibleAt?: string;
   createdAfter?: string;
   createdBefore?: string;
+  /** Only these tasks (e.g. the page of a queue whose heads were listed). */
+  ids?: string[];
+}
+
+/** What the queue sorts, counts and filters on, without the rest of the task. */
+export interface TaskHead {
+  id: string;
+  accountId: string;
+  playbookId: string;
+  type: Task['type'];
+  priority: Task['priority'];
+  /** Normalised ISO time, as the store indexes it. */
+  dueAt: string;
+  flaggedRed: boolean;
 }
 
 /** Queue order: priority (urgent, high, medium, low), then dueAt, then id. */
@@ -243,6 +257,12 @@ export interface Store {
   // ----- tasks -----
   /** order 'queue' (the default): priority, dueAt, id; 'created': newest first. */
   listTasks(filter: TaskFilter, page: Page, order?: TaskOrder): Promise<Paged<Task>>;
+  /**
+   * The heads of the tasks the filter matches, in queue order, at most `limit`: the queue counts
+   * and pages on these and then reads only its page's tasks (listTasks with ids), instead of
+   * parsing every open task of a large book on each request.
+   */
+  listTaskHeads(filter: TaskFilter, limit: number): Promise<TaskHead[]>;
   getTask(id: string): Promise<Task | null>;
   /** Returns the updated task, or null if it does not exist. Adds an audit entry (patch.by, patch.note). */
   updateTask(id: string, patch: TaskPatch): Promise<Task | null>;
