@@ -243,7 +243,7 @@ function countRowsPerAccount(dbFile: string, accounts: number): number {
 
 const progress = (msg: string) => process.stderr.write(`[bench e2e] ${msg}\n`);
 
-/** Bulk rows for the queue figure: 100 owners, ~4% open, the rest done over two years. */
+/** Bulk rows for the queue figure: 100 owners, ~4% of each owner's tasks open, the rest done over two years. */
 function fillTasks(dbFile: string, count: number, nowMs: number): void {
   if (count <= 0) return;
   const db = new Database(dbFile);
@@ -259,14 +259,17 @@ function fillTasks(dbFile: string, count: number, nowMs: number): void {
     for (let i = from; i < to; i++) {
       const id = `tb_${i}`;
       const owner = `owner-${i % 100}`;
-      const open = i % 25 === 0;
+      // Open, type and priority from a hash of i, not from i % k: those moduli share factors with
+      // the owner's (i % 100), which put every open task on 4 owners with a single type each.
+      const h = Math.imul(i + 1, 2654435761) >>> 0;
+      const open = h % 25 === 0;
       const created = new Date(nowMs - ((i * 7) % 730) * DAY);
       const due = new Date(created.getTime() + 7 * DAY).toISOString();
       const createdAt = created.toISOString();
       const day = createdAt.slice(0, 10);
       const monday = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate() - ((created.getUTCDay() + 6) % 7))).toISOString().slice(0, 10);
-      const type = types[i % 4];
-      const rank = i % 4;
+      const type = types[(h >>> 8) % 4];
+      const rank = (h >>> 16) % 4;
       const accountId = accountIds[i % accountIds.length];
       const task = {
         id, key: `bench:${i}`, accountId, playbookId: 'bench', playbookVersion: 1, nodeId: 'task', instanceId: null,
