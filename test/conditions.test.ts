@@ -124,6 +124,34 @@ describe.each(COMPILE_MODES)('compileRule in %s mode', (mode) => {
     expect(fn({ x: 2 }, 0)).toEqual([1, 2]);
   });
 
+  it('compares and equates every kind of value against literals and values as json-logic-js does', () => {
+    // The generated code splits these by type (numbers inline, null folded at compile time); the
+    // results must not change for any value on either side.
+    const values: unknown[] = [null, undefined, -1, 0, -0, 2, 2.5, NaN, '3', '', 'abc', true, false, [], [2], ['a', 'b'], { a: 1 }];
+    const literals: unknown[] = [-1, 0, 2, 0.5, '2', 'abc', '', true, false, null];
+    const ops = ['<', '<=', '>', '>=', '==', '!='];
+    let compared = 0;
+    for (const op of ops) {
+      for (const x of values) {
+        const data = x === undefined ? {} : { x, y: x };
+        const built = buildConditionData({ fields: data as Record<string, unknown>, tags: [], flags: {}, fieldNames: ['x', 'y'] });
+        const rules = [
+          ...literals.flatMap((l) => [{ [op]: [{ var: 'x' }, l] }, { [op]: [l, { var: 'x' }] }]),
+          { [op]: [{ var: 'x' }, { var: 'y' }] },
+          ...values.filter((v) => v !== undefined && typeof v !== 'object').map((v) => ({ [op]: [{ var: 'x' }, { var: ['nope', v] }] })),
+        ];
+        for (const rule of rules) {
+          const compiled = compileRule(rule, { mode });
+          for (const d of [built, data]) {
+            expect(compiled(d, 0), `${JSON.stringify(rule)} on ${String(x)}`).toBe(jsonLogic.apply(rule as jsonLogic.RulesLogic, d));
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
   it('never reads inherited properties, even through a data object with a prototype', () => {
     class Widget { get secret() { return 'inherited'; } }
     const fn = compileRule({ var: 'w.secret' }, { mode });

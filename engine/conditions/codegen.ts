@@ -135,7 +135,35 @@ class Generator {
     const t = f.temp();
     // == is symmetric in its result, and evaluating a literal has no effect, so the order of the operands does not matter.
     if (typeof lit === 'boolean') return `((${t} = ${other.c}) === ${l} || (${t} !== ${!lit} && ${t} != null && ${t} == ${l}))`;
-    return `((${t} = ${other.c}) === ${l} || (typeof ${t} !== "${typeof lit}" && ${t} != null && ${t} == ${l}))`;
+    // The type test first: a === between a string or number and null has no type V8 can
+    // specialize on, and compiles to a call of its generic StrictEqual.
+    return `(typeof (${t} = ${other.c}) === "${typeof lit}" ? ${t} === ${l} : ${t} != null && ${t} == ${l})`;
+  }
+
+  /**
+   * `a < b` (also <=, >, >=) with exactly JS's result, numbers compared inline. V8 records a
+   * comparison that has once seen null (a missing value) as untyped and compiles it to a call
+   * of its generic comparison; here null against a number literal is answered at compile time
+   * (null compares as 0) and numbers take a comparison site of their own. Other values (strings,
+   * booleans, arrays) take the plain comparison.
+   */
+  relational(op: '<' | '<=' | '>' | '>=', node: Extract<Node, { t: 'op' }>, a: Code[], f: FnBuilder): string {
+    if (a[0].k === 'num' && a[1].k === 'num') return `(${a[0].c} ${op} ${a[1].c})`;
+    const lit = [0, 1].find((i) => {
+      const n = node.args[i];
+      return n !== undefined && n.t === 'lit' && typeof n.v === 'number' && Number.isFinite(n.v);
+    });
+    if (lit !== undefined) {
+      const v = (node.args[lit] as { v: number }).v;
+      const l = this.literal(v).c;
+      const t = f.temp();
+      const cmp = lit === 1 ? `${t} ${op} ${l}` : `${l} ${op} ${t}`;
+      const ifNull = compare(op, lit === 1 ? 0 : v, lit === 1 ? v : 0);
+      // Evaluating a literal has no effect, so the other operand may be evaluated first.
+      return `((${t} = ${a[1 - lit].c}) === null ? ${ifNull} : typeof ${t} === "number" ? ${cmp} : ${cmp})`;
+    }
+    const x = f.temp(), y = f.temp();
+    return `(${x} = ${a[0].c}, ${y} = ${a[1].c}, typeof ${x} === "number" && typeof ${y} === "number" ? ${x} ${op} ${y} : ${x} ${op} ${y})`;
   }
 
   /** Evaluates ignored extra arguments too: json-logic-js evaluates every argument (one may throw). */
@@ -152,6 +180,7 @@ class Generator {
     switch (op) {
       case '==': case '===': case '!=': case '!==': case '>': case '>=': case '/': case '%': {
         const { a, extra } = this.args(node, f, 2);
+        if (op === '>' || op === '>=') return { c: this.wrap(extra, this.relational(op, node, a, f)), k: 'bool' };
         if (op === '==' || op === '!=') {
           const loose = this.looseEquals(node, a, f);
           if (loose !== null) return { c: this.wrap(extra, op === '==' ? loose : `(!${loose})`), k: 'bool' };
@@ -161,7 +190,7 @@ class Generator {
       case '<': case '<=': {
         if (node.args.length <= 2) {
           const { a } = this.args(node, f, 2);
-          return { c: `(${a[0].c} ${op} ${a[1].c})`, k: 'bool' };
+          return { c: this.relational(op, node, a, f), k: 'bool' };
         }
         const { a, extra } = this.args(node, f, 3);
         return { c: this.wrap(extra, `$${op === '<' ? 'lt3' : 'le3'}(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'bool' };
@@ -311,6 +340,16 @@ class Generator {
 }
 
 const HELPERS = ['daysSinceAt', 'daysUntilAt', 'lt3', 'le3', 'inOp', 'cat', 'substr', 'times', 'minus', 'merge', 'missing', 'missingSome', 'daysSinceOp', 'daysUntilOp', 'mapOp', 'filterOp', 'reduceOp', 'allOp', 'noneOp', 'someOp'] as const;
+
+/** A comparison of two numbers, done while generating code. */
+function compare(op: '<' | '<=' | '>' | '>=', x: number, y: number): boolean {
+  switch (op) {
+    case '<': return x < y;
+    case '<=': return x <= y;
+    case '>': return x > y;
+    case '>=': return x >= y;
+  }
+}
 
 function isPrimitive(v: unknown): boolean {
   return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
