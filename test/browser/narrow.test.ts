@@ -61,4 +61,25 @@ describe('narrow screens', () => {
     }
     expect(h.consoleErrors).toEqual([]);
   }, 120_000);
+
+  it('a leader opens a playbook graph on a tablet and on a phone', async () => {
+    await h.signIn('admin@waymark.test');
+    for (const [width, height] of [[768, 1024], [390, 844]] as const) {
+      await h.page.setViewportSize({ width, height });
+      await h.goto('/definitions/renewal-90-days');
+      await h.page.locator('.react-flow__node').first().waitFor();
+      await h.page.waitForLoadState('networkidle');
+      await h.shot(`editor-${width}`);
+      expect({ width, overflow: await sidewaysOverflow() }).toEqual({ width, overflow: 0 });
+      // The canvas keeps a usable share of the screen, and the graph is fitted into it.
+      const canvas = await h.page.locator('.react-flow').first().boundingBox();
+      const main = await h.page.locator("main").first().boundingBox();
+      expect(canvas!.width).toBeGreaterThan(main!.width - 4);
+      expect(canvas!.height).toBeGreaterThan(300);
+      const node = await h.page.locator('.react-flow__node').first().boundingBox();
+      expect(node!.x).toBeGreaterThanOrEqual(canvas!.x - 1);
+      expect(node!.x + node!.width).toBeLessThanOrEqual(canvas!.x + canvas!.width + 1);
+    }
+    expect(h.consoleErrors).toEqual([]);
+  }, 120_000);
 });
