@@ -365,4 +365,33 @@ describe('preview on one account', () => {
     expect(calls.some((u) => u.includes('/api/fields'))).toBe(true);
     vi.unstubAllGlobals();
   });
+
+  it('for a journey, lists the stages it passes, where it stays and what keeps each way out shut', async () => {
+    const journey = read<Journey>('lifecycle.json');
+    const account = { id: 'new', fields: { name: 'New Co', tier: 'tier-2', segment: 'mid-touch' }, tags: [], flags: {} };
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200 });
+      if (url.includes('/api/accounts')) return json({ items: [account], total: 1 });
+      if (url.includes('/api/fields')) return json({ fields });
+      if (url.includes('/preview')) {
+        return json({ id: journey.id, kind: 'journey', ownerNames: {}, tasks: [], forecast: [],
+          accounts: [{ accountId: 'new', name: 'New Co', runs: [], tasks: [], stageChanges: [{ journeyId: 'lifecycle', from: null, to: 'onboarding', at: '2026-11-02T09:00:00.000Z', reasonText: 'Started the journey at Onboarding' }] }],
+          stays: { new: { stage: 'onboarding', stageName: 'Onboarding', reason: 'It stays in Onboarding: …',
+            ways: [{ to: 'initial-value', toName: 'Initial value', blockedBy: 'when', needs: 'Features used at least 5', values: { featuresUsed: 2 } }],
+            values: { featuresUsed: 2 } } } });
+      }
+      return new Response('{}', { status: 404 });
+    }));
+    render(<PreviewPanel doc={journey as Doc} decor={null} onDecor={() => {}} />);
+    fireEvent.focus(screen.getByLabelText('Account'));
+    fireEvent.click(await screen.findByRole('button', { name: /New Co/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Show its path' }));
+    const why = await screen.findByLabelText('Why New Co stays');
+    expect(why.textContent).toContain('Stays in Onboarding.');
+    expect(why.textContent).toContain('To Initial value: the transition needs Features used at least 5.');
+    expect([...screen.getByLabelText('Values of New Co').children].map((c) => c.textContent)).toEqual([expect.stringMatching(/: 2$/)]);
+    expect(document.querySelector('.wmd-path')!.textContent).toMatch(/^Onboarding.*entered/);
+    vi.unstubAllGlobals();
+  });
 });

@@ -436,6 +436,39 @@ describe('preview says why an account would not enter', () => {
   });
 });
 
+describe('journey preview says where an account stays and why', () => {
+  let srv: TestServer;
+  afterAll(async () => { await srv?.close(); });
+
+  it('names each way out of the stage it ends in, the check that keeps it shut and the values read', async () => {
+    srv = await startTestServer({ clock: new ManualClock('2026-11-02T09:00:00.000Z') });
+    const author = await srv.login('author@waymark.test');
+    await author.post('/api/accounts/bulk', { accounts: [
+      // Onboarding: green only since yesterday and 2 features in use, so not yet at initial value.
+      { id: 'new-co', name: 'New Co', owner: 'csm-1', usageGreenSince: '2026-11-01', featuresUsed: 2 },
+      // Churned before it started: the first stage's entry keeps it out of the journey.
+      { id: 'gone-co', name: 'Gone Co', owner: 'csm-1', churned: true },
+    ] });
+    await srv.drain();
+    const res = await author.post('/api/definitions/lifecycle/preview', { accountIds: ['new-co', 'gone-co'], days: 7 });
+    expect(res.status).toBe(200);
+    const stay = res.body.stays['new-co'];
+    expect(stay).toMatchObject({ stage: 'onboarding', stageName: 'Onboarding' });
+    expect(stay.ways).toHaveLength(1);
+    expect(stay.ways[0]).toMatchObject({ to: 'initial-value', blockedBy: 'when', values: { usageGreenSince: '2026-11-01', featuresUsed: 2, churned: null } });
+    expect(stay.reason).toMatch(/^It stays in Onboarding: to reach Initial value, the transition needs .+/);
+    expect(stay.values).toMatchObject({ usageGreenSince: '2026-11-01', featuresUsed: 2 });
+
+    const out = res.body.stays['gone-co'];
+    expect(out).toMatchObject({ stage: null, ways: [], values: { churned: true } });
+    expect(out.reason).toMatch(/^It does not start the journey in the next 7 days: the first stage, Onboarding, needs /);
+
+    // A playbook preview has no journey stops (it says why an account would not enter instead).
+    const pb = await author.post('/api/definitions/usage-drop/preview', { accountIds: ['new-co'], days: 7 });
+    expect(pb.body.stays).toBeUndefined();
+  });
+});
+
 describe('library "Last change"', () => {
   let srv: TestServer;
   afterAll(async () => { await srv?.close(); });

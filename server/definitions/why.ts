@@ -3,7 +3,7 @@
  * read the way the engine reads it (audience, re-entry policy, trigger), with the account's
  * values of the fields that rule reads, so an author can see what to change.
  */
-import type { Playbook, FieldDef } from '../../engine/schema/definitions.js';
+import type { Journey, Playbook, FieldDef } from '../../engine/schema/definitions.js';
 import type { Account, AccountState } from '../../engine/types.js';
 import { analyzeRule, buildConditionData, compileRule, describeRule, DAY_MS, truthy } from '../../engine/conditions/index.js';
 import { withDerived } from '../../engine/runtime/index.js';
@@ -27,8 +27,8 @@ function read(data: Record<string, unknown>, path: string): unknown {
   return cur === undefined ? null : cur;
 }
 
-export function explainNotEntered(lib: CompiledLibrary, pb: Playbook, account: Account, state: AccountState | null, now: string, days: number, fields: FieldDef[]): NotEntered {
-  const nowMs = Date.parse(now);
+/** Reads rules against the account's data now, as the engine would, and the values they read. */
+function ruleReader(lib: CompiledLibrary, account: Account, state: AccountState | null, nowMs: number, fields: FieldDef[]) {
   const journeyView: Record<string, { stage: string; daysInStage: number }> = {};
   for (const [j, p] of Object.entries(state?.journeys ?? {})) {
     journeyView[j] = { stage: p.stage, daysInStage: Math.max(0, Math.floor((nowMs - Date.parse(p.enteredAt)) / DAY_MS)) };
@@ -41,6 +41,75 @@ export function explainNotEntered(lib: CompiledLibrary, pb: Playbook, account: A
     return out;
   };
   const holds = (rule: unknown) => truthy(compileRule(rule)(data, nowMs));
+  return { journeyView, valuesOf, holds };
+}
+
+/** One way out of the stage an account stays in, and the first check that keeps it shut. */
+export interface BlockedWay {
+  to: string;
+  toName: string;
+  /** The transition's condition, the stage's exit criteria, or the next stage's entry criteria. */
+  blockedBy: 'when' | 'exit' | 'entry';
+  needs: string;
+  values: Record<string, unknown>;
+}
+
+/** Where an account stays at the end of a journey preview, and why it goes no further. */
+export interface JourneyStop {
+  /** Its stage at the end of the preview; null when it never enters the journey. */
+  stage: string | null;
+  stageName: string | null;
+  reason: string;
+  ways: BlockedWay[];
+  /** The values (now) of every field the blocking rules read. */
+  values: Record<string, unknown>;
+}
+
+/**
+ * Why a journey preview leaves an account where it is: each transition out of its final stage
+ * (file order, as the engine tries them) with the first check that fails - the transition's
+ * condition, the stage's exit criteria, then the next stage's entry criteria - read with the
+ * account's values now. An account outside the journey is kept out by the initial stage's entry.
+ */
+export function explainJourneyStop(lib: CompiledLibrary, journey: Journey, account: Account, state: AccountState | null, finalStage: string | null, now: string, days: number, fields: FieldDef[]): JourneyStop {
+  const { valuesOf, holds } = ruleReader(lib, account, state, Date.parse(now), fields);
+  const stages = new Map(journey.stages.map((st) => [st.id, st]));
+  const nameOf = (id: string) => stages.get(id)?.name ?? id;
+  if (finalStage === null) {
+    const initial = stages.get(journey.initialStage);
+    const entry = initial?.entry;
+    return {
+      stage: null, stageName: null, ways: [],
+      reason: entry !== undefined
+        ? `It does not start the journey in the next ${days} days: the first stage, ${nameOf(journey.initialStage)}, needs ${describeRule(entry, fields)}.`
+        : `It does not start the journey in the next ${days} days.`,
+      values: entry !== undefined ? valuesOf(entry) : {},
+    };
+  }
+  const here = stages.get(finalStage);
+  const ways: BlockedWay[] = [];
+  for (const t of journey.transitions) {
+    if (t.from !== finalStage) continue;
+    const target = stages.get(t.to);
+    const checks: [BlockedWay['blockedBy'], unknown][] = [['when', t.when], ['exit', here?.exit], ['entry', target?.entry]];
+    const failed = checks.find(([, rule]) => rule !== undefined && !holds(rule));
+    // Every check holds now (it may have held only after the preview's last look): nothing to explain.
+    if (!failed) continue;
+    ways.push({ to: t.to, toName: nameOf(t.to), blockedBy: failed[0], needs: describeRule(failed[1], fields), values: valuesOf(failed[1]) });
+  }
+  const values = Object.assign({}, ...ways.map((w) => w.values)) as Record<string, unknown>;
+  const outs = journey.transitions.filter((t) => t.from === finalStage).length;
+  const reason = outs === 0
+    ? `It stays in ${nameOf(finalStage)}: no transition leads out of that stage.`
+    : ways.length === 0
+      ? `It stays in ${nameOf(finalStage)} for now; its way out holds on today's values, so it moves at the next look.`
+      : `It stays in ${nameOf(finalStage)}: ${ways.map((w) => `to reach ${w.toName}, ${w.blockedBy === 'when' ? 'the transition' : w.blockedBy === 'exit' ? `${nameOf(finalStage)}'s exit criteria` : `${w.toName}'s entry criteria`} need${w.blockedBy === 'when' ? 's' : ''} ${w.needs}`).join('; ')}.`;
+  return { stage: finalStage, stageName: nameOf(finalStage), reason, ways, values };
+}
+
+export function explainNotEntered(lib: CompiledLibrary, pb: Playbook, account: Account, state: AccountState | null, now: string, days: number, fields: FieldDef[]): NotEntered {
+  const nowMs = Date.parse(now);
+  const { journeyView, valuesOf, holds } = ruleReader(lib, account, state, nowMs, fields);
 
   if (pb.audience !== undefined && !holds(pb.audience)) {
     return { cause: 'audience', reason: `The audience leaves it out: it is for accounts where ${describeRule(pb.audience, fields)}.`, values: valuesOf(pb.audience) };

@@ -2,7 +2,7 @@
  * /api/definitions...: the library of drafts (files in playbooks/) and published versions.
  * Viewers read; authors save, create, duplicate and archive; publishers publish.
  */
-import { explainNotEntered, type NotEntered } from '../definitions/why.js';
+import { explainJourneyStop, explainNotEntered, type JourneyStop, type NotEntered } from '../definitions/why.js';
 import { Router, type Request } from 'express';
 import type { ServerContext, AuthedUser } from '../context.js';
 import type { Definition } from '../../engine/schema/definitions.js';
@@ -506,7 +506,18 @@ export function definitionsRouter(ctx: ServerContext): Router {
         if (!entered.has(a.account.id)) notEntered[a.account.id] = explainNotEntered(lib, def, a.account, a.state, start, days, fields);
       }
     }
-    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length, ownerNames: names, ...(notEntered ? { notEntered } : {}) });
+    // For accounts asked for by id in a journey preview, say where each stays and what keeps it there.
+    let stays: Record<string, JourneyStop> | undefined;
+    if (def.kind === 'journey' && body.accountIds) {
+      stays = {};
+      const fields = ctx.library.currentInput().fields?.fields ?? [];
+      for (const a of records) {
+        const moves = report.accounts.find((x) => x.accountId === a.account.id)?.stageChanges.filter((c) => c.journeyId === def.id) ?? [];
+        const finalStage = moves.length ? moves[moves.length - 1].to : a.state?.journeys?.[def.id]?.stage ?? null;
+        stays[a.account.id] = explainJourneyStop(lib, def, a.account, a.state, finalStage, start, days, fields);
+      }
+    }
+    res.json({ ...report, id, kind: def.kind, version: previewVersion, accountsSimulated: records.length, ownerNames: names, ...(notEntered ? { notEntered } : {}), ...(stays ? { stays } : {}) });
   });
 
   async function previewAccounts(ids: string[] | undefined): Promise<AccountRecord[]> {

@@ -215,6 +215,27 @@ describe('CSM workspace in the browser', () => {
     expect(h.consoleErrors).toEqual([]);
   });
 
+  it('a leader previews the journey on an onboarding account: where it stays and what it needs to move on', async () => {
+    const { page } = h;
+    await h.signIn('admin@waymark.test');
+    await h.goto('/definitions/lifecycle');
+    await page.getByRole('tab', { name: 'Preview' }).click();
+    await page.getByLabel('Account').fill('Cobalt');
+    await page.getByRole('button', { name: /Cobalt Labs/ }).click();
+    await page.getByRole('button', { name: 'Show its path' }).click();
+    const why = page.getByLabel('Why Cobalt Labs stays');
+    await why.waitFor();
+    const text = await why.innerText();
+    expect(text).toContain('Stays in Onboarding.');
+    expect(await page.locator('.wmd-preview-banner').innerText()).toContain('it stays in Onboarding');
+    expect(await page.locator('.wmd-onpath').count()).toBe(1);
+    expect(text).toMatch(/To Initial value: the transition needs .*Features used/);
+    // The values the blocking rule read, under their dictionary labels (Cobalt has no usage data yet).
+    expect(await page.getByLabel('Values of Cobalt Labs').innerText()).toMatch(/Features used: not set/);
+    await h.shot('11-journey-preview');
+    expect(h.consoleErrors).toEqual([]);
+  });
+
   it('a viewer reads accounts and analytics but has no queue and no task actions', async () => {
     const { page } = h;
     await h.signIn('viewer@waymark.test');
@@ -229,7 +250,7 @@ describe('CSM workspace in the browser', () => {
     expect(await page.getByRole('button', { name: 'Complete', exact: true }).count()).toBe(0);
     expect(await page.locator('.wm-checklist input:not([disabled])').count()).toBe(0);
     expect(await page.getByRole('form', { name: 'Log an activity' }).count()).toBe(0);
-    await h.shot('11-viewer-task');
+    await h.shot('12-viewer-task');
     expect(h.consoleErrors).toEqual([]);
   });
 });

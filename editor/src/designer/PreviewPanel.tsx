@@ -27,7 +27,15 @@ interface NotEntered {
   /** The account's values of the fields the deciding rule reads, keyed by variable path. */
   values: Record<string, unknown>;
 }
-type PreviewWithWhy = PreviewReport & { notEntered?: Record<string, NotEntered> };
+/** Where an account stays at the end of a journey preview, and what keeps each way out shut (server/definitions/why.ts). */
+interface JourneyStop {
+  stage: string | null;
+  stageName: string | null;
+  reason: string;
+  ways: { to: string; toName: string; blockedBy: 'when' | 'exit' | 'entry'; needs: string; values: Record<string, unknown> }[];
+  values: Record<string, unknown>;
+}
+type PreviewWithWhy = PreviewReport & { notEntered?: Record<string, NotEntered>; stays?: Record<string, JourneyStop> };
 
 /** A readable label for a variable path: the dictionary's label, else a plain reading of the path. */
 function labelFor(path: string, fields: BuilderField[]): string {
@@ -59,6 +67,7 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
   const [error, setError] = useState<Error | null>(null);
   const [steps, setSteps] = useState<PathStepView[] | null>(null);
   const [why, setWhy] = useState<{ entry: NotEntered; labels: BuilderField[] } | null>(null);
+  const [stop, setStop] = useState<{ stop: JourneyStop; labels: BuilderField[] } | null>(null);
   const [book, setBook] = useState<{ accounts: number; counts: Record<string, number>; tasks: TaskView[]; rows: ForecastRow[]; owners: string[]; byType: Record<string, number> } | null>(null);
 
   const run = async (which: 'one' | 'all') => {
@@ -70,15 +79,20 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
         const s = doc.kind === 'playbook' ? accountPath(report, account.id, doc.id) : accountStages(report, account.id, doc.id);
         setSteps(s);
         const entry = s.length === 0 ? report.notEntered?.[account.id] : undefined;
+        const stays = report.stays?.[account.id];
         let labels = fields ?? [];
-        if (entry && !fields && Object.keys(entry.values ?? {}).length) {
+        if (!fields && Object.keys({ ...entry?.values, ...stays?.values }).length) {
           // Labels are a nicety: if the dictionary cannot be read, the paths show instead.
           labels = builderFields(fieldList(await definitionsApi.fields().catch(() => undefined)));
         }
         setWhy(entry ? { entry, labels } : null);
+        setStop(stays ? { stop: stays, labels } : null);
         const path = new Map<string, string>();
         for (const st of s) path.set(st.nodeId || TRIGGER_ID, [st.outcome, st.detail].filter(Boolean).join(': '));
-        onDecor({ label: `Path of ${accountName(account)} over ${days} days${s.length ? '' : ': it does not enter'}`, path });
+        // A journey account that does not move is still somewhere: mark the stage it stays in.
+        if (stays?.stage && !path.has(stays.stage)) path.set(stays.stage, 'stays here');
+        const outcome = s.length ? '' : stays?.stage ? `: it stays in ${stays.stageName}` : ': it does not enter';
+        onDecor({ label: `Path of ${accountName(account)} over ${days} days${outcome}`, path });
       } else {
         const counts = nodeCounts(report, doc);
         const names = report.ownerNames ?? {};
@@ -106,9 +120,43 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
       </div>
       <section className="wmd-section">
         <h3>One account</h3>
-        <AccountPicker value={account} onPick={(a) => { setAccount(a); setSteps(null); setWhy(null); }} />
+        <AccountPicker value={account} onPick={(a) => { setAccount(a); setSteps(null); setWhy(null); setStop(null); }} />
         <button type="button" className="wm-btn wm-btn-small" disabled={!account || busy !== null} onClick={() => void run('one')}>{busy === 'one' ? 'Running…' : 'Show its path'}</button>
-        {steps && account && (
+        {steps && account && doc.kind === 'journey' && (
+          <>
+            {steps.length > 0 && (
+              <ol className="wmd-path">
+                {steps.map((s, i) => (
+                  <li key={i}><strong>{labelOf(doc, s.nodeId || TRIGGER_ID)}</strong> <span className="wm-muted wm-small">{s.at.slice(0, 10)}</span>
+                    <div className="wm-small">{[s.outcome, s.detail].filter(Boolean).join(' — ')}</div></li>
+                ))}
+              </ol>
+            )}
+            {steps.length === 0 && !stop?.stop.stage && <p className="wm-muted">{accountName(account)} would not enter this journey in the next {days} days.</p>}
+            {steps.length === 0 && stop?.stop.stage && <p className="wm-muted">{accountName(account)} would not move in the next {days} days.</p>}
+            {stop && (
+              <div className="wmd-not-entered" aria-label={`Why ${accountName(account)} stays`}>
+                <p className="wm-small">{stop.stop.stage ? <>Stays in <strong>{stop.stop.stageName}</strong>.</> : stop.stop.reason}</p>
+                {stop.stop.ways.length > 0 && (
+                  <ul className="wm-small wmd-ways">
+                    {stop.stop.ways.map((w) => (
+                      <li key={w.to}>To <strong>{w.toName}</strong>: {w.blockedBy === 'when' ? 'the transition needs' : w.blockedBy === 'exit' ? `${stop.stop.stageName}'s exit criteria need` : `${w.toName}'s entry criteria need`} {w.needs}.</li>
+                    ))}
+                  </ul>
+                )}
+                {stop.stop.stage && stop.stop.ways.length === 0 && <p className="wm-small">{stop.stop.reason}</p>}
+                {Object.keys(stop.stop.values).length > 0 && (
+                  <dl className="wm-small wmd-why-values" aria-label={`Values of ${accountName(account)}`}>
+                    {Object.entries(stop.stop.values).map(([k, v]) => (
+                      <div key={k}><dt style={{ display: 'inline' }}>{labelFor(k, stop.labels)}:</dt> <dd style={{ display: 'inline', margin: 0 }}>{showValue(v)}</dd></div>
+                    ))}
+                  </dl>
+                )}
+              </div>
+            )}
+          </>
+        )}
+        {steps && account && doc.kind !== 'journey' && (
           steps.length === 0 ? (
             <div className="wmd-not-entered">
               <p className="wm-muted">{accountName(account)} would not enter this {doc.kind} in the next {days} days.</p>
