@@ -10,6 +10,7 @@ import { systemClock } from './clock.js';
 import { createApp, createServerContext, openConfiguredStore, type AppContext } from './app.js';
 import { createWorker } from './worker.js';
 import { ensureDemoUsers, signInHint } from './auth/demo-users.js';
+import { ensureFirstAdmin } from './auth/first-admin.js';
 
 /** Seeds the demo book when the store has no accounts (server/demo/seed.ts, if present). */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<void> {
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.mongoUrl) fs.mkdirSync(path.dirname(config.dbPath), { recursive: true });
   const store = await openConfiguredStore(config);
-  const createdUsers = await ensureDemoUsers(store);
+  const createdUsers = config.demoUsers ? await ensureDemoUsers(store) : [];
+  const firstAdmin = config.demoUsers ? null : await ensureFirstAdmin(store, { email: config.adminEmail, password: config.adminPassword });
   const ctx = await createServerContext({ store, clock: systemClock, config });
   await seedDemoIfEmpty(ctx);
 
@@ -49,7 +51,10 @@ async function main(): Promise<void> {
     const shown = config.host === '0.0.0.0' ? 'localhost' : config.host;
     console.log(`[waymark] listening on http://${shown}:${config.port} (store: ${store.kind}${store.kind === 'sqlite' ? ` ${config.dbPath}` : ''}; worker: ${worker ? 'in-process' : 'off, run `npm run worker`'})`);
     if (createdUsers.length) console.log(`[waymark] created ${createdUsers.length} demo users.`);
-    console.log(signInHint());
+    if (config.demoUsers) console.log(signInHint());
+    if (firstAdmin) {
+      console.log(`[waymark] created the first admin: ${firstAdmin.email}${firstAdmin.generatedPassword ? ` with the password ${firstAdmin.generatedPassword} (shown only now; change it with POST /api/auth/password)` : ' (password from WAYMARK_ADMIN_PASSWORD)'}`);
+    }
     if (!fs.existsSync(path.join(config.distDir, 'index.html'))) console.log('[waymark] the web app is not built yet: run `npm run build`.');
   });
 

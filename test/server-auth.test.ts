@@ -115,6 +115,29 @@ describe('sign-in and sessions', () => {
   });
 });
 
+describe('changing a password', () => {
+  it('needs the current password and a new one of 12+ characters; the old one stops working', async () => {
+    const made = await admin.post('/api/users', { id: 'pat', name: 'Pat Doe', email: 'pat@example.test', password: 'first-password-1', roles: ['viewer'] });
+    expect(made.status).toBe(201);
+    const pat = await srv.login('pat@example.test', 'first-password-1');
+    const wrong = await pat.post('/api/auth/password', { currentPassword: 'nope', newPassword: 'second-password-2' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details).toEqual([{ path: '/currentPassword', message: 'is not your current password' }]);
+    const short = await pat.post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.body.error.details[0].path).toBe('/newPassword');
+    const same = await pat.post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'first-password-1' });
+    expect(same.body.error.details).toEqual([{ path: '/newPassword', message: 'must differ from the current password' }]);
+    expect((await srv.anon().post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'second-password-2' })).status).toBe(401);
+
+    expect((await pat.post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'second-password-2' })).status).toBe(200);
+    expect((await srv.anon().post('/api/auth/login', { email: 'pat@example.test', password: 'first-password-1' })).status).toBe(401);
+    expect((await srv.anon().post('/api/auth/login', { email: 'pat@example.test', password: 'second-password-2' })).status).toBe(200);
+    // Its name, roles and email are untouched.
+    expect((await srv.store.getUser('pat'))).toMatchObject({ name: 'Pat Doe', roles: ['viewer'], email: 'pat@example.test' });
+  });
+});
+
 describe('roles on every route', () => {
   it('a CSM cannot publish a playbook', async () => {
     const res = await maya.post('/api/definitions/renewal-90-days/publish', { message: 'sneaky' });

@@ -4,8 +4,9 @@
 import { Router, type Request } from 'express';
 import type { ServerContext } from '../context.js';
 import { assertValid } from '../http/validate.js';
-import { HttpError, sendError } from '../http/errors.js';
-import { dummyHash, randomToken, sha256, verifyPassword } from '../auth/passwords.js';
+import { HttpError, badRequest, sendError } from '../http/errors.js';
+import { dummyHash, hashPassword, randomToken, sha256, verifyPassword } from '../auth/passwords.js';
+import { MIN_PASSWORD_LENGTH } from '../auth/first-admin.js';
 import { SESSION_COOKIE, SESSION_DAYS, publicUser, readCookie, userOf } from '../auth/middleware.js';
 
 export const loginSchema = {
@@ -16,6 +17,14 @@ export const loginSchema = {
 export const tokenSchema = {
   type: 'object', required: ['name'], additionalProperties: false,
   properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const;
+
+export const passwordSchema = {
+  type: 'object', required: ['currentPassword', 'newPassword'], additionalProperties: false,
+  properties: {
+    currentPassword: { type: 'string', minLength: 1, maxLength: 1000 },
+    newPassword: { type: 'string', minLength: MIN_PASSWORD_LENGTH, maxLength: 1000 },
+  },
 } as const;
 
 const userSchema = {
@@ -71,6 +80,25 @@ export function authRouter(ctx: ServerContext): Router {
     res.json({ user: userOf(res) });
   });
 
+  /** Changes the signed-in user's password (e.g. the first admin's generated one). */
+  r.post('/api/auth/password', ctx.requireRole('viewer'), async (req, res) => {
+    const body = assertValid<{ currentPassword: string; newPassword: string }>(passwordSchema, req.body);
+    if (res.locals.authVia === 'token') throw new HttpError(403, 'Change the password from a signed-in session, not with an API token');
+    const user = await ctx.store.getUser(userOf(res).id);
+    if (!user) throw new HttpError(401, 'Sign in first');
+    // Wrong current passwords count towards the same limit as failed sign-ins.
+    const nowMs = ctx.clock.now().getTime();
+    const recent = (failures.get(user.email) ?? []).filter((t) => t > nowMs - FAILURE_WINDOW_MS);
+    if (recent.length >= MAX_FAILURES) return sendError(res, 429, 'Too many wrong passwords for this account; try again in 15 minutes');
+    if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      failures.set(user.email, [...recent, nowMs]);
+      throw badRequest('Request body is invalid', [{ path: '/currentPassword', message: 'is not your current password' }]);
+    }
+    if (body.newPassword === body.currentPassword) throw badRequest('Request body is invalid', [{ path: '/newPassword', message: 'must differ from the current password' }]);
+    await ctx.store.upsertUser({ ...user, passwordHash: await hashPassword(body.newPassword) });
+    res.json({ ok: true });
+  });
+
   /** Creates an API token for the signed-in user; the token text is shown only in this response. */
   r.post('/api/tokens', ctx.requireRole('viewer'), async (req, res) => {
     const body = assertValid<{ name: string }>(tokenSchema, req.body);
@@ -95,6 +123,13 @@ export const authOpenApi = {
     },
   },
   '/api/auth/logout': { post: { tags: ['auth'], summary: 'Sign out (ends the session)', security: [], responses: { 200: { description: 'Signed out' } } } },
+  '/api/auth/password': {
+    post: {
+      tags: ['auth'], summary: 'Change your password (a signed-in session; at least 12 characters)',
+      requestBody: { required: true, content: { 'application/json': { schema: passwordSchema } } },
+      responses: { 200: { description: 'Changed' }, 400: { $ref: '#/components/responses/Error' }, 401: { $ref: '#/components/responses/Error' }, 403: { $ref: '#/components/responses/Error' }, 429: { $ref: '#/components/responses/Error' } },
+    },
+  },
   '/api/auth/me': { get: { tags: ['auth'], summary: 'The signed-in user', responses: { 200: { description: 'The user', content: { 'application/json': { schema: { type: 'object', properties: { user: userSchema } } } } }, 401: { $ref: '#/components/responses/Error' } } } },
   '/api/tokens': {
     post: {
