@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { LoginPage } from '../editor/src/app/LoginPage.js';
+import { PasswordDialog } from '../editor/src/app/PasswordDialog.js';
+import { ToastProvider } from '../editor/src/app/ui.js';
 
 afterEach(() => {
   cleanup();
@@ -55,5 +57,46 @@ describe('sign-in form', () => {
     render(<LoginPage onSignedIn={() => {}} />);
     fill('csm@waymark.test', 'waymark-demo');
     expect((await screen.findByRole('alert')).textContent).toMatch(/Cannot reach the Waymark server/);
+  });
+});
+
+describe('change password dialog', () => {
+  function fillPasswords(current: string, next: string, again = next) {
+    fireEvent.change(screen.getByLabelText('Current password'), { target: { value: current } });
+    fireEvent.change(screen.getByLabelText(/^New password \(/), { target: { value: next } });
+    fireEvent.change(screen.getByLabelText('New password again'), { target: { value: again } });
+    fireEvent.click(screen.getByRole('button', { name: 'Change password' }));
+  }
+
+  it('checks the new password twice before calling the server', async () => {
+    const fetchMock = vi.fn();
+    vi.stubGlobal('fetch', fetchMock);
+    render(<ToastProvider><PasswordDialog open onClose={() => {}} /></ToastProvider>);
+    fillPasswords('old-password', 'short');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/at least 12 characters/);
+    fillPasswords('old-password', 'a-long-new-password', 'a-long-new-passwort');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/differ/);
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it('says when the current password is wrong, and closes with a confirmation when it is changed', async () => {
+    const fetchMock = vi.fn(async (_url: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body));
+      return body.currentPassword === 'right-password'
+        ? new Response(JSON.stringify({ ok: true }), { status: 200 })
+        : new Response(JSON.stringify({ error: { message: 'Request body is invalid', details: [{ path: '/currentPassword', message: 'is not your current password' }] } }), { status: 400 });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    const onClose = vi.fn();
+    render(<ToastProvider><PasswordDialog open onClose={onClose} /></ToastProvider>);
+    fillPasswords('wrong-password', 'a-long-new-password');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/not your current password/);
+    expect(onClose).not.toHaveBeenCalled();
+    fillPasswords('right-password', 'a-long-new-password');
+    await waitFor(() => expect(onClose).toHaveBeenCalled());
+    expect(await screen.findByText('Password changed')).toBeTruthy();
+    const [url, init] = fetchMock.mock.calls[1] as unknown as [string, RequestInit];
+    expect(url).toBe('/api/auth/password');
+    expect(JSON.parse(String(init.body))).toEqual({ currentPassword: 'right-password', newPassword: 'a-long-new-password' });
   });
 });

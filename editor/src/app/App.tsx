@@ -15,6 +15,7 @@ import { QueuePage } from './QueuePage.js';
 import { TaskPage } from './TaskPage.js';
 import { AccountsPage } from './AccountsPage.js';
 import { AccountPage } from './AccountPage.js';
+import { PasswordDialog } from './PasswordDialog.js';
 
 // The designer (library, graph and journey editors, editor/src/designer/) loads on demand:
 // React Flow and the rule builder stay out of the CSM's first page load.
@@ -158,6 +159,7 @@ function initials(name: string): string {
 
 function Shell({ user, pathname, onSignOut, children }: { user: Me; pathname: string; onSignOut: () => void; children: ReactNode }) {
   const [menuOpen, setMenuOpen] = useState(false);
+  const [passwordOpen, setPasswordOpen] = useState(false);
   const menuRef = useRef<HTMLDivElement>(null);
   const nav = navFor(user);
   useEffect(() => {
@@ -193,6 +195,7 @@ function Shell({ user, pathname, onSignOut, children }: { user: Me; pathname: st
                 <div className="wm-muted wm-small">{user.email}</div>
                 <div className="wm-muted wm-small">Role: {user.roles.map(humanize).join(', ')}{user.teamRole && user.teamRole !== user.roles[0] ? ` · ${humanize(user.teamRole)}` : ''}</div>
               </div>
+              <button type="button" role="menuitem" className="wm-btn wm-btn-ghost" onClick={() => { setMenuOpen(false); setPasswordOpen(true); }}>Change password</button>
               <button type="button" role="menuitem" className="wm-btn wm-btn-ghost" onClick={onSignOut}>Sign out</button>
             </div>
           )}
@@ -203,6 +206,7 @@ function Shell({ user, pathname, onSignOut, children }: { user: Me; pathname: st
         </div>
       </aside>
       <main className="wm-main" id="main" tabIndex={-1}><div className="wm-main-inner">{children}</div></main>
+      <PasswordDialog open={passwordOpen} onClose={() => setPasswordOpen(false)} />
     </div>
   );
 }
