@@ -236,6 +236,30 @@ describe('CSM workspace in the browser', () => {
     expect(h.consoleErrors).toEqual([]);
   });
 
+  it('a new teammate changes the password they were given from the user menu', async () => {
+    const { page } = h;
+    const admin = await h.srv.login('admin@waymark.test');
+    expect((await admin.post('/api/users', { id: 'nina', name: 'Nina Park', email: 'nina@example.test', password: 'given-by-admin-1', roles: ['viewer'] })).status).toBe(201);
+    await h.signIn('nina@example.test', 'given-by-admin-1');
+    await page.getByRole('button', { name: /Nina Park/ }).click();
+    await page.getByRole('menuitem', { name: 'Change password' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Change password' });
+    await dialog.getByLabel('Current password').fill('wrong-password');
+    await dialog.getByLabel(/^New password \(/).fill('my-own-password-2');
+    await dialog.getByLabel('New password again').fill('my-own-password-2');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await dialog.getByText('That is not your current password.').waitFor();
+    await h.shot('12-password-wrong');
+    await dialog.getByLabel('Current password').fill('given-by-admin-1');
+    await dialog.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed').waitFor();
+    expect(await dialog.isVisible()).toBe(false);
+    // The new password is the one that works now.
+    expect((await h.srv.anon().post('/api/auth/login', { email: 'nina@example.test', password: 'given-by-admin-1' })).status).toBe(401);
+    await h.signIn('nina@example.test', 'my-own-password-2');
+    expect(h.consoleErrors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+  });
+
   it('a viewer reads accounts and analytics but has no queue and no task actions', async () => {
     const { page } = h;
     await h.signIn('viewer@waymark.test');
@@ -250,7 +274,7 @@ describe('CSM workspace in the browser', () => {
     expect(await page.getByRole('button', { name: 'Complete', exact: true }).count()).toBe(0);
     expect(await page.locator('.wm-checklist input:not([disabled])').count()).toBe(0);
     expect(await page.getByRole('form', { name: 'Log an activity' }).count()).toBe(0);
-    await h.shot('12-viewer-task');
+    await h.shot('13-viewer-task');
     expect(h.consoleErrors).toEqual([]);
   });
 });
