@@ -95,6 +95,30 @@ describe.each(COMPILE_MODES)('condition data read by compiled rules (%s mode)', 
     );
   });
 
+  it('answers missing used as a condition like json-logic-js, reading every key', () => {
+    const rules = [
+      { if: [{ missing: ['tier', 'mrr'] }, 'incomplete', 'complete'] },
+      { '!': { missing: ['tier', 'mrr'] } },
+      { '!!': [{ missing: ['mrr'] }] },
+      { if: [{ missing: ['tier'] }, 1, { missing: ['mrr', 'renewalDate'] }, 2, 3] },
+      { '?:': [{ missing: [] }, 'some', 'none'] },
+    ];
+    for (const fields of [{}, { tier: 'a', mrr: 0 }, { tier: '', mrr: 5 }, { tier: null, mrr: false }, { tier: 'b', mrr: '' }, { tier: 0, mrr: [], renewalDate: '' }]) {
+      for (const rule of rules) {
+        const compiled = compileRule(rule, { mode });
+        for (const data of [buildConditionData({ fields, tags: [], flags: {}, fieldNames: NAMES }), { ...fields }]) {
+          expect(compiled(data, NOW), `${JSON.stringify(rule)} on ${JSON.stringify(fields)}`).toStrictEqual(jsonLogic.apply(rule as jsonLogic.RulesLogic, data));
+        }
+      }
+    }
+    // Every key is read even once one is known to be missing, as json-logic-js reads them all.
+    const reads: string[] = [];
+    const data = {};
+    for (const key of ['tier', 'mrr', 'renewalDate']) Object.defineProperty(data, key, { enumerable: true, get: () => (reads.push(key), key === 'mrr' ? 1 : null) });
+    expect(compileRule({ if: [{ missing: ['tier', 'mrr', 'renewalDate'] }, 'no', 'yes'] }, { mode })(data, NOW)).toBe('no');
+    expect(reads).toEqual(['tier', 'mrr', 'renewalDate']);
+  });
+
   it('keeps dates of different paths and different accounts apart', () => {
     const both = compileRule({ '-': [{ days_since: { var: 'lastCsmUpdateAt' } }, { days_since: { var: 'renewalDate' } }] }, { mode });
     const a = buildConditionData({ fields: { renewalDate: '2026-11-01', lastCsmUpdateAt: '2026-11-21' }, tags: [], flags: {}, fieldNames: NAMES });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseDateMs, daysSince, daysUntil, civilFromDays } from '../engine/conditions/dates.js';
+import { parseDateMs, parseDateInto, daysSince, daysUntil, civilFromDays, DAY_MS } from '../engine/conditions/dates.js';
 
 /** The obvious implementation (regex + Date.UTC), kept as the reference for the fast parser. */
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -75,6 +75,29 @@ describe('parseDateMs', () => {
     for (const s of ['1900-01-01T00:00:00.000Z', '2199-12-31T23:59:59.999Z', '2024-02-29T12:00:00.000Z', '2100-02-29T12:00:00.000Z', '1899-12-31T23:59:59.999Z', '2200-01-01T00:00:00.000Z']) {
       expect(parseDateMs(s), s).toBe(reference(s));
     }
+  });
+
+  it('parseDateInto gives parseDateMs\'s instant of a text as whole days and ms into the day, or false', () => {
+    const iso = fc.tuple(fc.integer({ min: -200_000, max: 200_000 }), fc.integer({ min: 0, max: 86_399_999 })).map(([d, ms]) => new Date(d * DAY_MS + ms).toISOString());
+    const edited = fc.tuple(iso, fc.integer({ min: 0, max: 23 }), fc.constantFrom('0', '9', ':', '-', 'T', '.', 'Z', 'a'))
+      .map(([s, i, c]) => s.slice(0, i) + c + s.slice(i + 1));
+    const other = fc.oneof(
+      fc.constantFrom('2027-02-14', '2026-11-22T09:30', '2026-11-22T09:30:15.5+02:00', '2026-11-22T00:10:00-05:00', '0000-01-01T00:00:00+23:59', '9999-12-31T23:59:59.999-23:59', '1899-12-31T23:59:59.999Z', '', 'soon'),
+      fc.string({ maxLength: 30 }),
+    );
+    fc.assert(fc.property(fc.oneof(iso, edited, other), (value) => {
+      const out: unknown[] = ['before', 'x', 'y', 'after'];
+      const ms = parseDateMs(value);
+      const ok = parseDateInto(value, out, 1);
+      expect(ok).toBe(ms !== null);
+      expect(out[0]).toBe('before');
+      expect(out[3]).toBe('after');
+      if (ok) {
+        const [day, rest] = [out[1] as number, out[2] as number];
+        expect(Number.isInteger(day) && rest >= 0 && rest < DAY_MS).toBe(true);
+        expect(day * DAY_MS + rest).toBe(ms);
+      }
+    }), { numRuns: 20_000, seed: 13 });
   });
 
   it('counts whole days with floor, null for no date', () => {

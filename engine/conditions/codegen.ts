@@ -166,6 +166,24 @@ class Generator {
     return `(${x} = ${a[0].c}, ${y} = ${a[1].c}, typeof ${x} === "number" && typeof ${y} === "number" ? ${x} ${op} ${y} : ${x} ${op} ${y})`;
   }
 
+  /** A `missing` key read like {"var": key} in place (null when missing), no path splitting per evaluation. */
+  readKey(key: string, f: FnBuilder): string {
+    return this.genVar({ t: 'var', segs: key === '' ? null : key.split('.'), raw: key, def: { t: 'lit', v: null }, extra: [], ptr: '' }, f).c;
+  }
+
+  /**
+   * The truth of a node used as a condition (if, !, !!). `missing` with literal keys is
+   * answered as "is any key missing" without building the list of missing keys (its truth is
+   * whether that list is empty); every key is still read, as json-logic-js reads them all.
+   */
+  cond(node: Node, f: FnBuilder): string {
+    const keys = node.t === 'op' && node.op === 'missing' ? missingKeys(node) : null;
+    if (keys === null) return this.truth(this.gen(node, f));
+    const any = f.temp(), v = f.temp();
+    const checks = keys.map((key) => `((${v} = ${this.readKey(key, f)}) === null || (typeof ${v} === "string" && ${v}.length === 0)) && (${any} = true)`);
+    return `(${any} = false, ${checks.join(', ')}, ${any})`;
+  }
+
   /** Evaluates ignored extra arguments too: json-logic-js evaluates every argument (one may throw). */
   wrap(extra: string[], c: string): string {
     return extra.length ? `(${extra.join(', ')}, ${c})` : c;
@@ -196,9 +214,9 @@ class Generator {
         return { c: this.wrap(extra, `$${op === '<' ? 'lt3' : 'le3'}(${a[0].c}, ${a[1].c}, ${a[2].c})`), k: 'bool' };
       }
       case '!': case '!!': {
-        const { a, extra } = this.args(node, f, 1);
-        const t = this.truth(a[0]);
-        return { c: this.wrap(extra, op === '!' ? `(!${t})` : a[0].k === 'bool' ? a[0].c : t), k: 'bool' };
+        const t = node.args.length > 0 ? this.cond(node.args[0], f) : this.truth({ c: '(void 0)', k: 'any' });
+        const extra = node.args.slice(1).filter((n) => n.t !== 'lit').map((n) => this.gen(n, f).c);
+        return { c: this.wrap(extra, op === '!' ? `(!${t})` : t), k: 'bool' };
       }
       case 'and': case 'or': {
         const parts = this.all(node, f);
@@ -216,10 +234,11 @@ class Generator {
         return { c, k: 'any' };
       }
       case 'if': case '?:': {
-        const parts = this.all(node, f);
+        // Conditions at even places but the last; generated in argument order.
+        const parts = node.args.map((n, j): Code => (j % 2 === 0 && j < node.args.length - 1 ? { c: this.cond(n, f), k: 'bool' } : this.gen(n, f)));
         let i = 0;
         const conds: string[] = [];
-        for (; i < parts.length - 1; i += 2) conds.push(`${this.truth(parts[i])} ? ${parts[i + 1].c} : `);
+        for (; i < parts.length - 1; i += 2) conds.push(`${parts[i].c} ? ${parts[i + 1].c} : `);
         const last = parts.length === i + 1 ? parts[i] : { c: 'null', k: 'any' as Kind };
         const kinds = new Set([...parts.filter((_, j) => j % 2 === 1 || j === parts.length - 1).map((p) => p.k)]);
         return { c: `(${conds.join('')}${last.c})`, k: parts.length % 2 === 1 && kinds.size === 1 ? last.k : 'any' };
@@ -277,14 +296,10 @@ class Generator {
       case 'missing': {
         // Literal keys (the usual form): each key read like {"var": key} in place, no path
         // splitting per evaluation. A key that is not a string takes the general helper.
-        const list = node.args.length === 1 && node.args[0].t === 'arr' ? node.args[0].items : node.args;
-        if (list.length > 0 && list.every((n) => n.t === 'lit' && typeof n.v === 'string')) {
+        const keys = missingKeys(node);
+        if (keys !== null) {
           const out = f.temp(), v = f.temp();
-          const checks = list.map((n) => {
-            const key = (n as { v: string }).v;
-            const read = this.genVar({ t: 'var', segs: key === '' ? null : key.split('.'), raw: key, def: { t: 'lit', v: null }, extra: [], ptr: '' }, f).c;
-            return `((${v} = ${read}) === null || ${v} === "" ? ${out}.push(${JSON.stringify(key)}) : 0)`;
-          });
+          const checks = keys.map((key) => `((${v} = ${this.readKey(key, f)}) === null || (typeof ${v} === "string" && ${v}.length === 0) ? ${out}.push(${JSON.stringify(key)}) : 0)`);
           return { c: `(${out} = [], ${checks.join(', ')}, ${out})`, k: 'any' };
         }
         return { c: `$missing(d, [${this.all(node, f).map((p) => p.c).join(', ')}])`, k: 'any' };
@@ -340,6 +355,13 @@ class Generator {
 }
 
 const HELPERS = ['daysSinceAt', 'daysUntilAt', 'lt3', 'le3', 'inOp', 'cat', 'substr', 'times', 'minus', 'merge', 'missing', 'missingSome', 'daysSinceOp', 'daysUntilOp', 'mapOp', 'filterOp', 'reduceOp', 'allOp', 'noneOp', 'someOp'] as const;
+
+/** The keys of a `missing` whose keys are all literal strings (the usual form), else null. */
+function missingKeys(node: Extract<Node, { t: 'op' }>): string[] | null {
+  const list = node.args.length === 1 && node.args[0].t === 'arr' ? node.args[0].items : node.args;
+  if (list.length === 0 || !list.every((n) => n.t === 'lit' && typeof n.v === 'string')) return null;
+  return list.map((n) => (n as { v: string }).v);
+}
 
 /** A comparison of two numbers, done while generating code. */
 function compare(op: '<' | '<=' | '>' | '>=', x: number, y: number): boolean {

@@ -4,7 +4,7 @@
  * Built once per account evaluation and shared by every rule evaluated for it.
  */
 import type { AccountEvent, Health } from '../types.js';
-import { parseDateMs } from './dates.js';
+import { parseDateInto, parseDateMs } from './dates.js';
 import { codegenAvailable } from './platform.js';
 
 export type ConditionData = Record<string, unknown>;
@@ -121,18 +121,14 @@ function fillSlot(cache: DateCache, slot: number, text: string, nowMs: number): 
   }
   // Identity first (the same string read again), then equal text; either way the same instant.
   if (slots[at] !== text) {
-    const ms = parseDateMs(text);
     slots[at] = text;
-    if (ms === null) {
+    // Day and ms into the day straight into the slot. Exact: day * DAY + rest gives back the
+    // whole-number epoch ms, well inside 2^53.
+    if (parseDateInto(text, slots, at + 1)) count(slots, at, nowMs);
+    else {
       slots[at + 1] = null;
       slots[at + SINCE] = null;
       slots[at + UNTIL] = null;
-    } else {
-      // Exact: ms is a whole number well inside 2^53, so day * DAY + rest gives it back.
-      const day = Math.floor(ms / DAY);
-      slots[at + 1] = day;
-      slots[at + 2] = ms - day * DAY;
-      count(slots, at, nowMs);
     }
   }
   return at;

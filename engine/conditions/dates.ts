@@ -55,13 +55,14 @@ function fillMonthStarts(): void {
 }
 
 /**
- * "YYYY-MM-DDTHH:MM:SS.sssZ" (what toISOString and most APIs write), or null when `s` is
- * anything else, to be read by the general parser. Reads each character once and checks all
+ * "YYYY-MM-DDTHH:MM:SS.sssZ" (what toISOString and most APIs write) as whole days since 1970
+ * and ms into the day, written to out[at] and out[at + 1]; false when `s` is anything else,
+ * to be read by the general parser. Reads each character once and checks all
  * digits with one test; measured ~2.7 ns per charCodeAt on Node 20, so fewer reads and no
  * branches per character matter. It gives exactly the general parser's result when it accepts.
  */
-function parseIso24(s: string): number | null {
-  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
+function iso24Into(s: string, out: unknown[], at: number): boolean {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return false;
   const y0 = s.charCodeAt(0) - 48, y1 = s.charCodeAt(1) - 48, y2 = s.charCodeAt(2) - 48, y3 = s.charCodeAt(3) - 48;
   const mo0 = s.charCodeAt(5) - 48, mo1 = s.charCodeAt(6) - 48, d0 = s.charCodeAt(8) - 48, d1 = s.charCodeAt(9) - 48;
   const h0 = s.charCodeAt(11) - 48, h1 = s.charCodeAt(12) - 48, mi0 = s.charCodeAt(14) - 48, mi1 = s.charCodeAt(15) - 48;
@@ -69,14 +70,38 @@ function parseIso24(s: string): number | null {
   // Every value is a digit when no value and no (9 - value) is negative.
   const digits = y0 | (9 - y0) | y1 | (9 - y1) | y2 | (9 - y2) | y3 | (9 - y3) | mo0 | (9 - mo0) | mo1 | (9 - mo1) | d0 | (9 - d0) | d1 | (9 - d1)
     | h0 | (9 - h0) | h1 | (9 - h1) | mi0 | (9 - mi0) | mi1 | (9 - mi1) | s0 | (9 - s0) | s1 | (9 - s1) | f0 | (9 - f0) | f1 | (9 - f1) | f2 | (9 - f2);
-  if (digits < 0) return null;
+  if (digits < 0) return false;
   const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3, month = mo0 * 10 + mo1, day = d0 * 10 + d1;
   const hour = h0 * 10 + h1, minute = mi0 * 10 + mi1, second = s0 * 10 + s1;
-  if (year < 1900 || year >= 2200 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
-  if (day > (month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1])) return null;
+  if (year < 1900 || year >= 2200 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  if (day > (month === 2 && isLeap(year) ? 29 : MONTH_DAYS[month - 1])) return false;
   if (!monthStartsFilled) fillMonthStarts();
-  const days = MONTH_START[(year - 1900) * 12 + month - 1] + day - 1;
-  return days * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + f0 * 100 + f1 * 10 + f2;
+  out[at] = MONTH_START[(year - 1900) * 12 + month - 1] + day - 1;
+  out[at + 1] = hour * 3_600_000 + minute * 60_000 + second * 1000 + f0 * 100 + f1 * 10 + f2;
+  return true;
+}
+
+const SCRATCH: unknown[] = [0, 0];
+
+function parseIso24(s: string): number | null {
+  return iso24Into(s, SCRATCH, 0) ? (SCRATCH[0] as number) * DAY_MS + (SCRATCH[1] as number) : null;
+}
+
+/**
+ * The instant of a date text (as parseDateMs reads it) as whole days since 1970 and ms into
+ * that day, written to out[at] and out[at + 1]; false for no date. Two small integers, where
+ * epoch ms would be a heap number allocated per date: the condition data's date cache keeps
+ * them so, and reading the usual toISOString text this way allocates nothing. Exact: a text
+ * gives whole ms of years 0-9999, so day * DAY_MS + rest is parseDateMs's value.
+ */
+export function parseDateInto(text: string, out: unknown[], at: number): boolean {
+  if (text.length === 24 && text.charCodeAt(23) === 90 && text.charCodeAt(19) === 46 && iso24Into(text, out, at)) return true;
+  const ms = parseDateMs(text);
+  if (ms === null) return false;
+  const day = Math.floor(ms / DAY_MS);
+  out[at] = day;
+  out[at + 1] = ms - day * DAY_MS;
+  return true;
 }
 
 /**
