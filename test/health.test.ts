@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { computeHealth } from '../engine/runtime/index.js';
-import { measureColor } from '../engine/health/compute.js';
+import { measureColor, scoreHealth } from '../engine/health/compute.js';
+import { buildConditionData } from '../engine/runtime/deps.js';
+import type { Health } from '../engine/types.js';
 import type { Scorecard } from '../engine/schema/definitions.js';
 import { Book, T0, acct, at, libOf } from './golden/harness.js';
 
@@ -72,6 +74,53 @@ describe('health', () => {
     expect(change.health).toMatchObject({ score: 33, color: 'red' });
     expect(change.previous.score).toBe(100);
     expect(r3.effects.some((e) => e.kind === 'timeline' && e.entry.kind === 'health' && /from green \(100\) to red \(33\)/.test(e.entry.text))).toBe(true);
+  });
+
+  it('returns the previous health itself only when score, colour and every measure are the same', () => {
+    const lib = libOf({ scorecards: [card] });
+    const sc = lib.scorecard!;
+    const score = (fields: Record<string, unknown>, previous: Health | null) => {
+      const a = acct('a', fields);
+      const data = buildConditionData({ fields: a.fields, tags: a.tags, flags: a.flags, fieldNames: lib.fieldNames });
+      return scoreHealth(sc, data, data.tier, Date.parse(T0), T0, previous);
+    };
+    const first = score({ dauTrendPct: 3, openTickets: 4, nps: 9 }, null)!;
+    expect(score({ dauTrendPct: 3, openTickets: 4, nps: 9 }, first)).toBe(first);
+    // the same as stored and read back (a store's JSON round trip keeps the key order)
+    const stored = JSON.parse(JSON.stringify(first)) as Health;
+    expect(score({ dauTrendPct: 3, openTickets: 4, nps: 9 }, stored)).toBe(stored);
+    // same score and colour, another measure value: a new health with that value
+    const moved = score({ dauTrendPct: 5, openTickets: 4, nps: 9 }, first)!;
+    expect(moved).not.toBe(first);
+    expect(moved).toMatchObject({ score: first.score, color: first.color });
+    expect(moved.measures.usage.value).toBe(5);
+    // a weight, a name or a colour that differs, a missing or an extra measure: not the same
+    for (const edit of [
+      (h: Health) => { h.measures.tickets.weight = 3; },
+      (h: Health) => { h.measures.nps.name = 'Net promoter score'; },
+      (h: Health) => { h.measures.usage.color = 'yellow'; },
+      (h: Health) => { delete h.measures.nps; },
+      (h: Health) => { h.measures.extra = { name: 'Extra', value: 1, color: 'green', weight: 1 }; },
+    ]) {
+      const prev = JSON.parse(JSON.stringify(first)) as Health;
+      edit(prev);
+      const h = score({ dauTrendPct: 3, openTickets: 4, nps: 9 }, prev)!;
+      expect(h).not.toBe(prev);
+      expect(h).toEqual({ ...first, measures: first.measures });
+    }
+  });
+
+  it('a stored health with its measures in another order is not a change', () => {
+    const lib = libOf({ scorecards: [card] });
+    const book = new Book(lib, acct('a', { dauTrendPct: 3, openTickets: 4, nps: 9 }));
+    book.run(T0);
+    const h = book.state!.health!;
+    const reordered: Health = { ...h, measures: { nps: h.measures.nps, tickets: h.measures.tickets, usage: h.measures.usage } };
+    book.state = { ...book.state!, health: reordered };
+    const before = book.state;
+    const r = book.run(at(1));
+    expect(r.state).toBe(before);
+    expect(r.effects.some((e) => e.kind === 'healthChanged')).toBe(false);
   });
 
   it('feeds health into conditions', () => {

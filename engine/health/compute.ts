@@ -32,9 +32,17 @@ export interface ScorePlan {
   weights: number[];
   thresholds: { green: number; yellow: number }[];
   bands: { green: number; yellow: number };
+  /**
+   * The same per measure as flat arrays of numbers and flags, which the scoring loop reads: each
+   * threshold object comes from its own place in the definition JSON, and reading them and the
+   * direction text per account cost more than the measures themselves.
+   */
+  higher?: boolean[];
+  green?: number[];
+  yellow?: number[];
 }
 
-type PlanMeasure = Pick<CompiledScorecard['measures'][number], 'id' | 'weight' | 'thresholds'>;
+type PlanMeasure = Pick<CompiledScorecard['measures'][number], 'id' | 'weight' | 'thresholds'> & { direction?: CompiledScorecard['measures'][number]['direction'] };
 
 /** The plan for a tier override (or none): what scoreHealth used to look up per measure and account. */
 export function scorePlan(def: Scorecard, measures: readonly PlanMeasure[], override: NonNullable<Scorecard['tiers']>[string] | undefined): ScorePlan {
@@ -46,7 +54,15 @@ export function scorePlan(def: Scorecard, measures: readonly PlanMeasure[], over
     weights.push(mo?.weight ?? m.weight);
     thresholds.push(mo?.thresholds ?? m.thresholds);
   }
-  return { weights, thresholds, bands: override?.bands ?? def.bands };
+  const plan: ScorePlan = { weights, thresholds, bands: override?.bands ?? def.bands };
+  // Flat arrays only when every measure says its direction (measureColor's rule: anything but
+  // "higher-is-better" is lower-is-better).
+  if (measures.every((m) => m.direction !== undefined)) {
+    plan.higher = measures.map((m) => m.direction === 'higher-is-better');
+    plan.green = thresholds.map((t) => t.green);
+    plan.yellow = thresholds.map((t) => t.yellow);
+  }
+  return plan;
 }
 
 /** The plan of each tier with an override, by tier value (own keys of `tiers` only). */
@@ -66,13 +82,17 @@ const scratchWeights: number[] = [];
 /**
  * Scores one account; null ("not scored") when the measures with a value carry less than the
  * scorecard's minCoverage share of the total weight (default half), or none has a value.
- * When `previous` has the same score, colour and measures, it is returned as is.
+ * When `previous` has the same score, colour and measures (in measure order, as the engine writes
+ * them), it is returned as is.
  */
 export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string, previous: Health | null = null): Health | null {
   // Tier overrides resolved at compile time (a scorecard built by hand gets its plan made here).
   const plan = (typeof tier === 'string' ? (sc.tierPlans ?? tierPlans(sc.def, sc.measures)).get(tier) : undefined) ?? sc.basePlan ?? scorePlan(sc.def, sc.measures, undefined);
   const planWeights = plan.weights;
   const planThresholds = plan.thresholds;
+  const higher = plan.higher;
+  const green = plan.green;
+  const yellow = plan.yellow;
   let sum = 0;
   let weights = 0;
   let total = 0;
@@ -86,13 +106,18 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
     } catch {
       value = null;
     }
-    const color = value === null ? null : measureColor(value, m.direction, planThresholds[i]);
+    let color: HealthColor | null = null;
+    if (value !== null) {
+      if (higher === undefined || green === undefined || yellow === undefined) color = measureColor(value, m.direction, planThresholds[i]);
+      else if (higher[i]) color = value >= green[i] ? 'green' : value >= yellow[i] ? 'yellow' : 'red';
+      else color = value <= green[i] ? 'green' : value <= yellow[i] ? 'yellow' : 'red';
+    }
     scratchValues[i] = value;
     scratchColors[i] = color;
     scratchWeights[i] = weight;
     if (weight > 0) total += weight;
     if (color !== null && weight > 0) {
-      sum += weight * POINTS[color];
+      sum += weight * (color === 'green' ? 100 : color === 'yellow' ? 50 : 0); // POINTS, without a keyed read
       weights += weight;
     }
   }
@@ -101,20 +126,33 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
   const score = Math.round(sum / weights);
   const bands = plan.bands;
   const color: HealthColor = score >= bands.green ? 'green' : score >= bands.yellow ? 'yellow' : 'red';
-  if (previous && previous.scorecardId === sc.id && previous.score === score && previous.color === color) {
-    let same = Object.keys(previous.measures).length === n;
-    for (let i = 0; same && i < n; i++) {
-      const p = previous.measures[sc.measures[i].id];
-      same = !!p && p.value === scratchValues[i] && p.color === scratchColors[i] && p.weight === scratchWeights[i] && p.name === sc.measures[i].name;
-    }
-    if (same) return previous;
-  }
+  if (previous && previous.scorecardId === sc.id && previous.score === score && previous.color === color && sameMeasures(sc, previous.measures, n)) return previous;
   const measures: Record<string, MeasureResult> = {};
   for (let i = 0; i < n; i++) {
     const m = sc.measures[i];
     measures[m.id] = { name: m.name, value: scratchValues[i], color: scratchColors[i], weight: scratchWeights[i] };
   }
   return { scorecardId: sc.id, score, color, measures, at };
+}
+
+/**
+ * Does a previous health's measures object hold exactly this scoring's measures (the scratch
+ * arrays)? Walked in its own key order, which is the measures' order when this engine wrote it:
+ * a for-in over one shape reads each value by position, where a keyed read per measure id had to
+ * look the id up. Another order or an unexpected key answers false; the caller then builds a new
+ * health, which evaluate still compares by id (sameHealth) before calling it a change.
+ */
+function sameMeasures(sc: CompiledScorecard, measures: Record<string, MeasureResult>, n: number): boolean {
+  let i = 0;
+  for (const id in measures) {
+    if (i >= n) return false;
+    const m = sc.measures[i];
+    if (id !== m.id) return false;
+    const p = measures[id];
+    if (!p || p.value !== scratchValues[i] || p.color !== scratchColors[i] || p.weight !== scratchWeights[i] || p.name !== m.name) return false;
+    i++;
+  }
+  return i === n;
 }
 
 /** Same score, colour and measures (the time it was computed aside). */
