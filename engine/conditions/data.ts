@@ -67,7 +67,7 @@ export class DateCache {
    * comparison only ever sees strings, which V8 compiles to a string comparison rather than its
    * generic ===. '' is the one string this could confuse, and it is no date either.
    */
-  slots: unknown[] = emptySlots(dateSlots.size);
+  slots: unknown[] = freshSlots();
   byText: Map<string, number | null> | null = null;
 }
 
@@ -75,6 +75,13 @@ function emptySlots(count: number): unknown[] {
   const out: unknown[] = [];
   for (let i = 0; i < count; i++) out.push('', null, 0, null, null);
   return out;
+}
+
+/** Empty slots for every date path known so far, copied from one template (one allocation, no growing). */
+let slotsTemplate: unknown[] = [];
+function freshSlots(): unknown[] {
+  if (slotsTemplate.length !== dateSlots.size * SLOT_SIZE) slotsTemplate = emptySlots(dateSlots.size);
+  return slotsTemplate.slice();
 }
 
 type WithCache = { [DATE_CACHE]?: DateCache | null };
