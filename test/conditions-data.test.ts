@@ -172,6 +172,53 @@ describe.each(COMPILE_MODES)('nested reads on condition data (%s mode)', (mode) 
     expect(stage(data, 0)).toBe('none');
   });
 
+  it('never reads a prototype: no inherited getter runs, and a polluted Object.prototype is not read', () => {
+    const color = compileRule({ var: ['health.color', 'none'] }, { mode });
+    const tier = compileRule({ var: ['tier', 'none'] }, { mode });
+    const extra = compileRule({ var: ['notInTheDictionary', 'none'] }, { mode });
+    const data = buildConditionData({ fields: { tier: 't1' }, tags: [], flags: {}, fieldNames: NAMES, health: { color: 'red' } as never });
+    const plain: Record<string, unknown> = { tier: 't1', health: { color: 'red' } };
+    for (let i = 0; i < 3; i++) {
+      for (const d of [data, plain]) {
+        expect(color(d, 0)).toBe('red');
+        expect(tier(d, 0)).toBe('t1');
+        expect(extra(d, 0)).toBe('none');
+      }
+    }
+    let getterRuns = 0;
+    class Watched { get color() { getterRuns++; return 'inherited'; } }
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      proto.color = 'polluted';
+      proto.notInTheDictionary = 'polluted';
+      for (const d of [data, plain]) {
+        d.health = {};
+        expect(color(d, 0)).toBe('none');
+        d.health = { color: 'green' };
+        expect(color(d, 0)).toBe('green');
+        expect(extra(d, 0)).toBe('none');
+        expect(tier(d, 0)).toBe('t1');
+        d.health = new Watched();
+        expect(color(d, 0)).toBe('none');
+      }
+    } finally {
+      delete proto.color;
+      delete proto.notInTheDictionary;
+    }
+    expect(getterRuns).toBe(0);
+    // Primitives, arrays and objects without a prototype on the way.
+    for (const d of [data, plain]) {
+      for (const [health, want] of [[5, 'none'], ['text', 'none'], [true, 'none'], [['red'], 'none'], [Object.assign(Object.create(null), { color: 'blue' }), 'blue'], [new Proxy({ color: 'x' }, {}), 'x']] as const) {
+        d.health = health;
+        expect(color(d, 0), typeof health).toBe(want);
+      }
+      d.health = 'text';
+      expect(compileRule({ var: 'health.length' }, { mode })(d, 0)).toBe(4);
+      d.health = ['a', 'b'];
+      expect(compileRule({ var: 'health.1' }, { mode })(d, 0)).toBe('b');
+    }
+  });
+
   it('keeps nested objects of different accounts apart', () => {
     const score = compileRule({ var: 'event.data.score' }, { mode });
     const event = (data: unknown) => ({ id: 'e', accountId: 'a', type: 'nps.response', occurredAt: '2026-11-22T00:00:00Z', data }) as never;

@@ -34,9 +34,10 @@ class Generator {
   fns: string[] = [];
   /**
    * Emitting the body for data marked PLAIN_DATA (built by buildConditionData: its prototype is
-   * Object.prototype, so a top-level name that no built-in prototype has cannot be inherited and
-   * is read without an own-property check). Nested objects (health, journey, event, field
-   * values) come from elsewhere and are still checked one by one.
+   * Object.prototype, so a top-level name that no built-in prototype has cannot be inherited
+   * unless Object.prototype has been polluted, which is checked at no cost, see genVar). Nested
+   * objects (health, journey, event, field values) come from elsewhere and are still checked
+   * one by one (see own).
    */
   plain = false;
   private inner = new Map<Node, string>();
@@ -98,14 +99,28 @@ class Generator {
     node.segs.forEach((seg, i) => {
       const k = JSON.stringify(seg);
       if (i > 0) chain += ` : o == null ? ${nf}`;
-      // Object.getPrototypeOf is a C++ builtin in V8 (measured ~25 ns per nested read, against
-      // ~19 ns for hasOwnProperty alone), so other reads ask hasOwnProperty directly.
-      const read = this.plain && i === 0 && !maybeInherited(seg) ? `o[${k}]` : `H.call(o, ${k}) ? o[${k}] : void 0`;
+      // On data built by buildConditionData a top-level name no built-in prototype has is read
+      // directly, unless Object.prototype has been given that name (polluted): V8 folds the
+      // `in` to a constant and recompiles the rule if Object.prototype changes.
+      const read = this.plain && i === 0 && !maybeInherited(seg) ? `${k} in OP ? (H.call(o, ${k}) ? o[${k}] : void 0) : o[${k}]` : `${this.own(k)} ? o[${k}] : void 0`;
       chain += ` : (o = ${read}) === void 0 ? ${nf}`;
     });
     chain += ' : o';
     pre.push(chain);
     return { c: `(${pre.join(', ')})`, k: 'any' };
+  }
+
+  /**
+   * Whether non-null `o` has own property `k` (a JSON string literal), exactly as
+   * hasOwnProperty answers, without reading any value. A call of hasOwnProperty costs ~20 ns
+   * per read; for an object `k in o` is false when `k` is not its own (an own property is
+   * always `in`), and when its prototype is Object.prototype, which lacks `k`, it is true only
+   * when `k` is its own. V8 compiles that check against the object's hidden class seen at the
+   * `in` (the prototype lookup and `k in OP` fold to constants), ~1 ns when the objects read
+   * there share a shape. Anything else (other prototypes, primitives) asks hasOwnProperty.
+   */
+  own(k: string): string {
+    return `(typeof o === "object" ? ${k} in o && (GP(o) === OP && !(${k} in OP) || H.call(o, ${k})) : H.call(o, ${k}))`;
   }
 
   args(node: Extract<Node, { t: 'op' }>, f: FnBuilder, n: number): { a: Code[]; extra: string[] } {
@@ -391,7 +406,7 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
   const body = direct === checked ? checked : `d != null && d[PD] === true ? ${direct} : ${checked}`;
   const source = [
     '"use strict";',
-    'const H = Object.prototype.hasOwnProperty, PD = P, DC = C, PF = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
+    'const H = Object.prototype.hasOwnProperty, OP = Object.prototype, GP = Object.getPrototypeOf, PD = P, DC = C, PF = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
     // parseFloat of a number is the number itself (-0 becomes 0): skip the round trip through text.
     'function pf(x) { return typeof x === "number" ? x + 0 : PF(x); }',
     // Runtime helpers as local constants: a load from the module namespace on every call costs.
