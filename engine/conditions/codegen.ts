@@ -403,7 +403,10 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
   // Two bodies only when they differ (the rule reads ordinary names from the data). The marker
   // is a property of the data's hidden class: one monomorphic load (Object.getPrototypeOf(d)
   // === Object.prototype measured ~15 ns/eval slower over the sample rules).
-  const body = direct === checked ? checked : `d != null && d[PD] === true ? ${direct} : ${checked}`;
+  // The checked body is a function of its own: V8 then compiles the rule's code for built data
+  // only (about half the size), and the checked one only where it runs.
+  const split = direct !== checked;
+  const body = split ? `d != null && d[PD] === true ? ${direct} : checkedRule(d, now)` : checked;
   const source = [
     '"use strict";',
     'const H = Object.prototype.hasOwnProperty, OP = Object.prototype, GP = Object.getPrototypeOf, PD = P, DC = C, PF = parseFloat, T = R.truthy, mmin = Math.min, mmax = Math.max;',
@@ -412,6 +415,7 @@ export function generateSource(node: Node): { source: string; consts: unknown[] 
     // Runtime helpers as local constants: a load from the module namespace on every call costs.
     `const ${HELPERS.map((h) => `$${h} = R.${h}`).join(', ')};`,
     ...g.fns,
+    ...(split ? [`function checkedRule(d, now) { ${f.decl()} return ${checked}; }`] : []),
     `return function rule(d, now) { ${f.decl()} return ${body}; };`,
   ].join('\n');
   return { source, consts: g.consts };
