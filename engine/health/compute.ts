@@ -8,7 +8,6 @@ import type { Health, MeasureResult } from '../types.js';
 import type { CompiledScorecard } from '../runtime/compile.js';
 import type { ConditionData } from '../runtime/deps.js';
 
-const POINTS: Record<HealthColor, number> = { green: 100, yellow: 50, red: 0 };
 /** Share of the total weight that must have values when the scorecard does not say. */
 export const DEFAULT_MIN_COVERAGE = 0.5;
 
@@ -117,7 +116,8 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
     scratchWeights[i] = weight;
     if (weight > 0) total += weight;
     if (color !== null && weight > 0) {
-      sum += weight * (color === 'green' ? 100 : color === 'yellow' ? 50 : 0); // POINTS, without a keyed read
+      // points per colour (green 100, yellow 50, red 0), without a keyed read
+      sum += weight * (color === 'green' ? 100 : color === 'yellow' ? 50 : 0);
       weights += weight;
     }
   }
