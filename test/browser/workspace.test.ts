@@ -257,7 +257,10 @@ describe('CSM workspace in the browser', () => {
     // The new password is the one that works now.
     expect((await h.srv.anon().post('/api/auth/login', { email: 'nina@example.test', password: 'given-by-admin-1' })).status).toBe(401);
     await h.signIn('nina@example.test', 'my-own-password-2');
-    expect(h.consoleErrors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+    // The browser logs the wrong password's 400 response; it was expected, so later tests do not see it.
+    const expected = (e: string) => /status of 400/.test(e) && e.includes('/api/auth/password');
+    expect(h.consoleErrors.filter((e) => !expected(e))).toEqual([]);
+    h.consoleErrors.splice(0, h.consoleErrors.length, ...h.consoleErrors.filter((e) => !expected(e)));
   });
 
   it('a viewer reads accounts and analytics but has no queue and no task actions', async () => {
