@@ -120,6 +120,7 @@ describe('changing a password', () => {
     const made = await admin.post('/api/users', { id: 'pat', name: 'Pat Doe', email: 'pat@example.test', password: 'first-password-1', roles: ['viewer'] });
     expect(made.status).toBe(201);
     const pat = await srv.login('pat@example.test', 'first-password-1');
+    const patElsewhere = await srv.login('pat@example.test', 'first-password-1');
     const wrong = await pat.post('/api/auth/password', { currentPassword: 'nope', newPassword: 'second-password-2' });
     expect(wrong.status).toBe(400);
     expect(wrong.body.error.details).toEqual([{ path: '/currentPassword', message: 'is not your current password' }]);
@@ -130,7 +131,12 @@ describe('changing a password', () => {
     expect(same.body.error.details).toEqual([{ path: '/newPassword', message: 'must differ from the current password' }]);
     expect((await srv.anon().post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'second-password-2' })).status).toBe(401);
 
-    expect((await pat.post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'second-password-2' })).status).toBe(200);
+    const changed = await pat.post('/api/auth/password', { currentPassword: 'first-password-1', newPassword: 'second-password-2' });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toEqual({ ok: true, otherSessionsEnded: 1 });
+    // This session goes on; the one signed in elsewhere is signed out.
+    expect((await pat.get('/api/auth/me')).status).toBe(200);
+    expect((await patElsewhere.get('/api/auth/me')).status).toBe(401);
     expect((await srv.anon().post('/api/auth/login', { email: 'pat@example.test', password: 'first-password-1' })).status).toBe(401);
     expect((await srv.anon().post('/api/auth/login', { email: 'pat@example.test', password: 'second-password-2' })).status).toBe(200);
     // Its name, roles and email are untouched.

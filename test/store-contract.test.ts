@@ -668,6 +668,13 @@ describe.each(factories)('$name store', (factory) => {
       expect(await store.getSession('sess-1')).toEqual(s);
       await store.deleteSession('sess-1');
       expect(await store.getSession('sess-1')).toBeNull();
+      // A password change ends the user's other sessions, not this one and not another user's.
+      await store.upsertUser({ ...ana, id: 'u-ben', email: 'ben@example.com' });
+      for (const [id, userId] of [['s-a1', 'u-ana'], ['s-a2', 'u-ana'], ['s-a3', 'u-ana'], ['s-b1', 'u-ben']]) await store.createSession({ id, userId, expiresAt: at(60), createdAt: T0 });
+      expect(await store.deleteUserSessions('u-ana', 's-a2')).toBe(2);
+      expect((await Promise.all(['s-a1', 's-a2', 's-a3', 's-b1'].map((id) => store.getSession(id)))).map((x) => x?.id ?? null)).toEqual([null, 's-a2', null, 's-b1']);
+      expect(await store.deleteUserSessions('u-ana')).toBe(1);
+      expect(await store.getSession('s-a2')).toBeNull();
       const t = { id: 'tok-1', userId: 'u-ana', name: 'CI import', tokenHash: 'abc123', createdAt: T0, lastUsedAt: null };
       await store.createToken(t);
       expect(await store.findTokenByHash('abc123')).toEqual(t);

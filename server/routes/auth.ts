@@ -96,7 +96,10 @@ export function authRouter(ctx: ServerContext): Router {
     }
     if (body.newPassword === body.currentPassword) throw badRequest('Request body is invalid', [{ path: '/newPassword', message: 'must differ from the current password' }]);
     await ctx.store.upsertUser({ ...user, passwordHash: await hashPassword(body.newPassword) });
-    res.json({ ok: true });
+    // Whoever else was signed in as this user (e.g. with the old, leaked password) is signed out.
+    const sid = readCookie(req, SESSION_COOKIE);
+    const signedOut = await ctx.store.deleteUserSessions(user.id, sid ? sha256(sid) : undefined);
+    res.json({ ok: true, otherSessionsEnded: signedOut });
   });
 
   /** Creates an API token for the signed-in user; the token text is shown only in this response. */

@@ -908,6 +908,11 @@ export class MongoStore implements Store {
     await this.sessions.deleteOne({ _id: filterString(id, 'id') });
   }
 
+  async deleteUserSessions(userId: string, keep?: string): Promise<number> {
+    const q = { userId: filterString(userId, 'userId'), ...(keep === undefined ? {} : { _id: { $ne: filterString(keep, 'keep') } }) };
+    return (await this.sessions.deleteMany(q)).deletedCount;
+  }
+
   async createToken(t: ApiToken): Promise<void> {
     await this.tokens.insertOne({
       _id: requireId(t.id, 'token.id'), userId: requireId(t.userId, 'token.userId'), name: String(t.name), tokenHash: requireId(t.tokenHash, 'token.tokenHash'),

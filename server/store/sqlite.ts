@@ -914,6 +914,11 @@ export class SqliteStore implements Store {
     this.stmt('DELETE FROM sessions WHERE id = ?').run(filterString(id, 'id'));
   }
 
+  async deleteUserSessions(userId: string, keep?: string): Promise<number> {
+    const k = keep === undefined ? null : filterString(keep, 'keep');
+    return this.stmt('DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?').run(filterString(userId, 'userId'), k).changes;
+  }
+
   async createToken(t: ApiToken): Promise<void> {
     this.stmt('INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(requireId(t.id, 'token.id'), requireId(t.userId, 'token.userId'), String(t.name), requireId(t.tokenHash, 'token.tokenHash'),

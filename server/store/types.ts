@@ -312,6 +312,8 @@ export interface Store {
   /** Returned even when expired: the caller compares expiresAt with its clock. */
   getSession(id: string): Promise<Session | null>;
   deleteSession(id: string): Promise<void>;
+  /** Ends every session of a user except `keep` (after a password change); returns how many ended. */
+  deleteUserSessions(userId: string, keep?: string): Promise<number>;
   createToken(t: ApiToken): Promise<void>;
   findTokenByHash(tokenHash: string): Promise<ApiToken | null>;
 
