@@ -4,9 +4,9 @@
  * fall due, exit criteria hold, triggers turn true, stages change), each evaluation made twice -
  * with the shortcuts, its runs handed over in a shuffled order, and without them.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { compileLibrary, evaluate } from '../engine/runtime/index.js';
-import { setFastPaths } from '../engine/runtime/evaluate.js';
+import { describe, expect, it, vi } from 'vitest';
+import { compileLibrary } from '../engine/runtime/index.js';
+import { evaluateWith } from '../engine/runtime/evaluate.js';
 import type { AccountEvent, EvaluationInput, EvaluationResult } from '../engine/types.js';
 import { generateAccounts, prng } from '../bench/accounts.js';
 import { loadSampleLibrary } from './golden/library.js';
@@ -17,19 +17,14 @@ vi.setConfig({ testTimeout: 120_000 });
 const input = loadSampleLibrary();
 const lib = compileLibrary(input);
 
-afterEach(() => setFastPaths(true));
-
 function both(inp: EvaluationInput, shuffle: () => number): { fast: EvaluationResult; full: EvaluationResult } {
   const runs = inp.instances.slice();
   for (let i = runs.length - 1; i > 0; i--) {
     const j = Math.floor(shuffle() * (i + 1));
     [runs[i], runs[j]] = [runs[j], runs[i]];
   }
-  setFastPaths(true);
-  const fast = evaluate(lib, { ...inp, instances: runs });
-  setFastPaths(false);
-  const full = evaluate(lib, inp);
-  setFastPaths(true);
+  const fast = evaluateWith(lib, { ...inp, instances: runs }, { fastPaths: true });
+  const full = evaluateWith(lib, inp, { fastPaths: false });
   return { fast, full };
 }
 

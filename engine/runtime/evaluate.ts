@@ -95,16 +95,19 @@ function activeInStartOrder(list: Instance[]): Instance[] {
   return out;
 }
 
-/**
- * The re-check's shortcuts (checks that prove a step would change nothing, and skip its full
- * form) can be turned off, so tests can compare them with the full evaluation they stand for.
- */
-let fastPaths = true;
-export function setFastPaths(on: boolean): void {
-  fastPaths = on;
+export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
+  return evaluateWith(lib, input, WITH_SHORTCUTS);
 }
 
-export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
+/**
+ * The re-check's shortcuts (checks that prove a step would change nothing, and skip its full
+ * form) can be turned off here, so tests can compare them with the full evaluation they stand
+ * for. Not exported from the engine's index: callers use evaluate.
+ */
+export interface EvaluateOptions { fastPaths: boolean }
+const WITH_SHORTCUTS: EvaluateOptions = { fastPaths: true };
+
+export function evaluateWith(lib: CompiledLibrary, input: EvaluationInput, opts: EvaluateOptions): EvaluationResult {
   const event = input.event;
   if (event && event.accountId !== input.account.id) {
     throw new Error(`evaluate: event ${event.id} belongs to account ${event.accountId}, not ${input.account.id}`);
@@ -137,7 +140,7 @@ export function evaluate(lib: CompiledLibrary, input: EvaluationInput): Evaluati
   runJourneys(ctx);
 
   // (4) active runs, then tasks that close themselves
-  if (!fastPaths || !runsIdle(ctx, input.instances)) resumeInstances(ctx, activeInStartOrder(input.instances));
+  if (!opts.fastPaths || !runsIdle(ctx, input.instances)) resumeInstances(ctx, activeInStartOrder(input.instances));
   closeSatisfiedTasks(ctx);
 
   // (5) triggers
