@@ -378,7 +378,7 @@ describe('preview on one account', () => {
         return json({ id: journey.id, kind: 'journey', ownerNames: {}, tasks: [], forecast: [],
           accounts: [{ accountId: 'new', name: 'New Co', runs: [], tasks: [], stageChanges: [{ journeyId: 'lifecycle', from: null, to: 'onboarding', at: '2026-11-02T09:00:00.000Z', reasonText: 'Started the journey at Onboarding' }] }],
           stays: { new: { stage: 'onboarding', stageName: 'Onboarding', reason: 'It stays in Onboarding: …',
-            ways: [{ to: 'initial-value', toName: 'Initial value', blockedBy: 'when', needs: 'Features used at least 5', values: { featuresUsed: 2 } }],
+            ways: [{ to: 'initial-value', toName: 'Initial value', blockedBy: 'when', needs: 'Features used at least 5', text: 'the transition needs Features used at least 5', values: { featuresUsed: 2 } }],
             values: { featuresUsed: 2 } } } });
       }
       return new Response('{}', { status: 404 });

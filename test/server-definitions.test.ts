@@ -457,6 +457,7 @@ describe('journey preview says where an account stays and why', () => {
     expect(stay.ways).toHaveLength(1);
     expect(stay.ways[0]).toMatchObject({ to: 'initial-value', blockedBy: 'when', values: { usageGreenSince: '2026-11-01', featuresUsed: 2, churned: null } });
     expect(stay.reason).toMatch(/^It stays in Onboarding: to reach Initial value, the transition needs .+/);
+    expect(stay.ways[0].text).toBe(`the transition needs ${stay.ways[0].needs}`);
     expect(stay.values).toMatchObject({ usageGreenSince: '2026-11-01', featuresUsed: 2 });
 
     const out = res.body.stays['gone-co'];

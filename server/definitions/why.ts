@@ -51,6 +51,8 @@ export interface BlockedWay {
   /** The transition's condition, the stage's exit criteria, or the next stage's entry criteria. */
   blockedBy: 'when' | 'exit' | 'entry';
   needs: string;
+  /** In plain language, e.g. "the transition needs Features used at least 5". */
+  text: string;
   values: Record<string, unknown>;
 }
 
@@ -95,7 +97,10 @@ export function explainJourneyStop(lib: CompiledLibrary, journey: Journey, accou
     const failed = checks.find(([, rule]) => rule !== undefined && !holds(rule));
     // Every check holds now (it may have held only after the preview's last look): nothing to explain.
     if (!failed) continue;
-    ways.push({ to: t.to, toName: nameOf(t.to), blockedBy: failed[0], needs: describeRule(failed[1], fields), values: valuesOf(failed[1]) });
+    const [blockedBy, rule] = failed;
+    const needs = describeRule(rule, fields);
+    const whose = blockedBy === 'when' ? 'the transition needs' : blockedBy === 'exit' ? `${nameOf(finalStage)}'s exit criteria need` : `${nameOf(t.to)}'s entry criteria need`;
+    ways.push({ to: t.to, toName: nameOf(t.to), blockedBy, needs, text: `${whose} ${needs}`, values: valuesOf(rule) });
   }
   const values = Object.assign({}, ...ways.map((w) => w.values)) as Record<string, unknown>;
   const outs = journey.transitions.filter((t) => t.from === finalStage).length;
@@ -103,7 +108,7 @@ export function explainJourneyStop(lib: CompiledLibrary, journey: Journey, accou
     ? `It stays in ${nameOf(finalStage)}: no transition leads out of that stage.`
     : ways.length === 0
       ? `It stays in ${nameOf(finalStage)} for now; its way out holds on today's values, so it moves at the next look.`
-      : `It stays in ${nameOf(finalStage)}: ${ways.map((w) => `to reach ${w.toName}, ${w.blockedBy === 'when' ? 'the transition' : w.blockedBy === 'exit' ? `${nameOf(finalStage)}'s exit criteria` : `${w.toName}'s entry criteria`} need${w.blockedBy === 'when' ? 's' : ''} ${w.needs}`).join('; ')}.`;
+      : `It stays in ${nameOf(finalStage)}: ${ways.map((w) => `to reach ${w.toName}, ${w.text}`).join('; ')}.`;
   return { stage: finalStage, stageName: nameOf(finalStage), reason, ways, values };
 }
 

@@ -32,7 +32,7 @@ interface JourneyStop {
   stage: string | null;
   stageName: string | null;
   reason: string;
-  ways: { to: string; toName: string; blockedBy: 'when' | 'exit' | 'entry'; needs: string; values: Record<string, unknown> }[];
+  ways: { to: string; toName: string; blockedBy: 'when' | 'exit' | 'entry'; needs: string; text: string; values: Record<string, unknown> }[];
   values: Record<string, unknown>;
 }
 type PreviewWithWhy = PreviewReport & { notEntered?: Record<string, NotEntered>; stays?: Record<string, JourneyStop> };
@@ -60,6 +60,30 @@ const COLORS = ['#2f6fde', '#2f855a', '#b7791f', '#c8372d', '#7c3aed', '#0e7490'
  * `fields` labels the values behind a "would not enter" reason; without it the panel reads the
  * field dictionary itself (journey and measure paths then read plainly from the path).
  */
+/** The steps an account takes, node by node (playbook) or stage by stage (journey). */
+function PathSteps({ doc, steps }: { doc: Doc; steps: PathStepView[] }) {
+  return (
+    <ol className="wmd-path">
+      {steps.map((s, i) => (
+        <li key={i}><strong>{labelOf(doc, s.nodeId || TRIGGER_ID)}</strong> <span className="wm-muted wm-small">{s.at.slice(0, 10)}</span>
+          <div className="wm-small">{[s.outcome, s.detail].filter(Boolean).join(' — ')}</div></li>
+      ))}
+    </ol>
+  );
+}
+
+/** The account's values of the fields a deciding rule read, under their dictionary labels. */
+function WhyValues({ name, values, labels }: { name: string; values: Record<string, unknown>; labels: BuilderField[] }) {
+  if (Object.keys(values).length === 0) return null;
+  return (
+    <dl className="wm-small wmd-why-values" aria-label={`Values of ${name}`}>
+      {Object.entries(values).map(([k, v]) => (
+        <div key={k}><dt style={{ display: 'inline' }}>{labelFor(k, labels)}:</dt> <dd style={{ display: 'inline', margin: 0 }}>{showValue(v)}</dd></div>
+      ))}
+    </dl>
+  );
+}
+
 export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor: PreviewDecor | null; onDecor: (d: PreviewDecor | null) => void; fields?: BuilderField[] }) {
   const [days, setDays] = useState(90);
   const [account, setAccount] = useState<AccountLite | null>(null);
@@ -125,12 +149,7 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
         {steps && account && doc.kind === 'journey' && (
           <>
             {steps.length > 0 && (
-              <ol className="wmd-path">
-                {steps.map((s, i) => (
-                  <li key={i}><strong>{labelOf(doc, s.nodeId || TRIGGER_ID)}</strong> <span className="wm-muted wm-small">{s.at.slice(0, 10)}</span>
-                    <div className="wm-small">{[s.outcome, s.detail].filter(Boolean).join(' — ')}</div></li>
-                ))}
-              </ol>
+              <PathSteps doc={doc} steps={steps} />
             )}
             {steps.length === 0 && !stop?.stop.stage && <p className="wm-muted">{accountName(account)} would not enter this journey in the next {days} days.</p>}
             {steps.length === 0 && stop?.stop.stage && <p className="wm-muted">{accountName(account)} would not move in the next {days} days.</p>}
@@ -140,18 +159,12 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
                 {stop.stop.ways.length > 0 && (
                   <ul className="wm-small wmd-ways">
                     {stop.stop.ways.map((w) => (
-                      <li key={w.to}>To <strong>{w.toName}</strong>: {w.blockedBy === 'when' ? 'the transition needs' : w.blockedBy === 'exit' ? `${stop.stop.stageName}'s exit criteria need` : `${w.toName}'s entry criteria need`} {w.needs}.</li>
+                      <li key={w.to}>To <strong>{w.toName}</strong>: {w.text}.</li>
                     ))}
                   </ul>
                 )}
                 {stop.stop.stage && stop.stop.ways.length === 0 && <p className="wm-small">{stop.stop.reason}</p>}
-                {Object.keys(stop.stop.values).length > 0 && (
-                  <dl className="wm-small wmd-why-values" aria-label={`Values of ${accountName(account)}`}>
-                    {Object.entries(stop.stop.values).map(([k, v]) => (
-                      <div key={k}><dt style={{ display: 'inline' }}>{labelFor(k, stop.labels)}:</dt> <dd style={{ display: 'inline', margin: 0 }}>{showValue(v)}</dd></div>
-                    ))}
-                  </dl>
-                )}
+                <WhyValues name={accountName(account)} values={stop.stop.values} labels={stop.labels} />
               </div>
             )}
           </>
@@ -161,21 +174,10 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
             <div className="wmd-not-entered">
               <p className="wm-muted">{accountName(account)} would not enter this {doc.kind} in the next {days} days.</p>
               {why && <p className="wm-small">{why.entry.reason}</p>}
-              {why && Object.keys(why.entry.values ?? {}).length > 0 && (
-                <dl className="wm-small wmd-why-values" aria-label={`Values of ${accountName(account)}`}>
-                  {Object.entries(why.entry.values).map(([k, v]) => (
-                    <div key={k}><dt style={{ display: 'inline' }}>{labelFor(k, why.labels)}:</dt> <dd style={{ display: 'inline', margin: 0 }}>{showValue(v)}</dd></div>
-                  ))}
-                </dl>
-              )}
+              {why && <WhyValues name={accountName(account)} values={why.entry.values ?? {}} labels={why.labels} />}
             </div>
           ) : (
-            <ol className="wmd-path">
-              {steps.map((s, i) => (
-                <li key={i}><strong>{labelOf(doc, s.nodeId || TRIGGER_ID)}</strong> <span className="wm-muted wm-small">{s.at.slice(0, 10)}</span>
-                  <div className="wm-small">{[s.outcome, s.detail].filter(Boolean).join(' — ')}</div></li>
-              ))}
-            </ol>
+            <PathSteps doc={doc} steps={steps} />
           )
         )}
       </section>
