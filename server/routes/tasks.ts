@@ -105,10 +105,9 @@ export function tasksRouter(ctx: ServerContext): Router {
     const lists = await Promise.all(owners.map((owner) => ctx.store.listTaskHeads({ owner, status: 'open', visibleAt: now.toISOString() }, QUEUE_SCAN)));
     let all = lists.flat();
     if (owners.length > 1) all.sort((a, b) => priorityRank(a.priority) - priorityRank(b.priority) || a.dueAt.localeCompare(b.dueAt) || a.id.localeCompare(b.id));
-    if (q.tier) {
-      const inTier = await accountsById(all.map((t) => t.accountId), q.tier);
-      all = all.filter((t) => inTier.has(t.accountId));
-    }
+    // With a tier filter the accounts in that tier are read once here, and serve the page too.
+    const inTier = q.tier ? await accountsById(all.map((t) => t.accountId), q.tier) : null;
+    if (inTier) all = all.filter((t) => inTier.has(t.accountId));
 
     const counts = {
       total: all.length,
@@ -125,7 +124,7 @@ export function tasksRouter(ctx: ServerContext): Router {
     const ids = pageHeads.map((t) => t.id);
     const [tasks, accounts] = await Promise.all([
       ids.length ? ctx.store.listTasks({ ids }, { limit: ids.length, offset: 0 }) : Promise.resolve({ items: [] as Task[], total: 0 }),
-      accountsById(pageHeads.map((t) => t.accountId)),
+      inTier ?? accountsById(pageHeads.map((t) => t.accountId)),
     ]);
     const byId = new Map(tasks.items.map((t) => [t.id, t]));
     // A task changed between the two reads (e.g. completed a moment ago) is left out of this page.
