@@ -37,6 +37,18 @@ const FAILURE_WINDOW_MS = 15 * 60_000;
 const MAX_FAILURES = 10;
 const failures = new Map<string, number[]>();
 
+/** The failed attempts for an email within the window, and whether it has reached the limit. */
+function recentFailures(email: string, nowMs: number): { recent: number[]; blocked: boolean } {
+  const recent = (failures.get(email) ?? []).filter((t) => t > nowMs - FAILURE_WINDOW_MS);
+  return { recent, blocked: recent.length >= MAX_FAILURES };
+}
+
+function recordFailure(email: string, recent: number[], nowMs: number): void {
+  // Bounded memory: forget the oldest entries if someone sprays many emails.
+  if (failures.size > 10_000 && !failures.has(email)) failures.delete(failures.keys().next().value!);
+  failures.set(email, [...recent, nowMs]);
+}
+
 function isSecure(req: Request, production: boolean): boolean {
   return production || req.secure;
 }
@@ -49,16 +61,12 @@ export function authRouter(ctx: ServerContext): Router {
     const body = assertValid<{ email: string; password: string }>(loginSchema, req.body);
     const email = body.email.trim().toLowerCase();
     const nowMs = ctx.clock.now().getTime();
-    const recent = (failures.get(email) ?? []).filter((t) => t > nowMs - FAILURE_WINDOW_MS);
-    if (recent.length >= MAX_FAILURES) {
-      return sendError(res, 429, 'Too many failed sign-ins for this email; try again in 15 minutes');
-    }
+    const { recent, blocked } = recentFailures(email, nowMs);
+    if (blocked) return sendError(res, 429, 'Too many failed sign-ins for this email; try again in 15 minutes');
     const user = await ctx.store.getUserByEmail(email);
     const ok = user ? await verifyPassword(body.password, user.passwordHash) : (await verifyPassword(body.password, await dummyHash()), false);
     if (!user || !ok) {
-      // Bounded memory: forget the oldest entries if someone sprays many emails.
-      if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
-      failures.set(email, [...recent, nowMs]);
+      recordFailure(email, recent, nowMs);
       return sendError(res, 401, 'Email or password is wrong');
     }
     failures.delete(email);
@@ -88,10 +96,10 @@ export function authRouter(ctx: ServerContext): Router {
     if (!user) throw new HttpError(401, 'Sign in first');
     // Wrong current passwords count towards the same limit as failed sign-ins.
     const nowMs = ctx.clock.now().getTime();
-    const recent = (failures.get(user.email) ?? []).filter((t) => t > nowMs - FAILURE_WINDOW_MS);
-    if (recent.length >= MAX_FAILURES) return sendError(res, 429, 'Too many wrong passwords for this account; try again in 15 minutes');
+    const { recent, blocked } = recentFailures(user.email, nowMs);
+    if (blocked) return sendError(res, 429, 'Too many wrong passwords for this account; try again in 15 minutes');
     if (!(await verifyPassword(body.currentPassword, user.passwordHash))) {
-      failures.set(user.email, [...recent, nowMs]);
+      recordFailure(user.email, recent, nowMs);
       throw badRequest('Request body is invalid', [{ path: '/currentPassword', message: 'is not your current password' }]);
     }
     if (body.newPassword === body.currentPassword) throw badRequest('Request body is invalid', [{ path: '/newPassword', message: 'must differ from the current password' }]);
