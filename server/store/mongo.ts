@@ -807,40 +807,35 @@ export class MongoStore implements Store {
 
   async publishVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion> {
     const definitionId = requireId(v.definitionId, 'definitionId');
-    const publishedAt = isoTime(v.publishedAt, 'publishedAt');
-    const contentJson = JSON.stringify(v.content);
     // The unique (definitionId, version) index decides races: the loser takes the next number.
     for (let attempt = 0; attempt < 50; attempt++) {
       const last = await this.versions.find({ definitionId }, { projection: { version: 1 } }).sort({ version: -1 }).limit(1).toArray();
-      const version = (last[0]?.version ?? 0) + 1;
-      try {
-        await this.versions.insertOne({
-          _id: `${definitionId}@${version}`, definitionId, version, kind: String(v.kind), hash: String(v.hash),
-          author: String(v.author), message: String(v.message), publishedAt, contentJson,
-        });
-        return { definitionId, kind: v.kind, version, content: JSON.parse(contentJson), hash: v.hash, author: v.author, message: v.message, publishedAt };
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
+      const written = await this.insertVersion(v, (last[0]?.version ?? 0) + 1);
+      if (written) return written;
     }
     throw new Error(`publishVersion: could not number a new version of "${definitionId}" (too many concurrent publishes)`);
   }
 
   async publishFirstVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion | null> {
+    // The unique (definitionId, version) index decides: a second writer gets a duplicate key.
+    return this.insertVersion(v, 1);
+  }
+
+  /** Writes one version; null when that version exists already (a duplicate key). */
+  private async insertVersion(v: Omit<DefinitionVersion, 'version'>, version: number): Promise<DefinitionVersion | null> {
     const definitionId = requireId(v.definitionId, 'definitionId');
     const publishedAt = isoTime(v.publishedAt, 'publishedAt');
     const contentJson = JSON.stringify(v.content);
     try {
-      // The unique (definitionId, version) index decides: a second writer gets a duplicate key.
       await this.versions.insertOne({
-        _id: `${definitionId}@1`, definitionId, version: 1, kind: String(v.kind), hash: String(v.hash),
+        _id: `${definitionId}@${version}`, definitionId, version, kind: String(v.kind), hash: String(v.hash),
         author: String(v.author), message: String(v.message), publishedAt, contentJson,
       });
     } catch (err) {
       if (isDuplicateKey(err)) return null;
       throw err;
     }
-    return { definitionId, kind: v.kind, version: 1, content: JSON.parse(contentJson), hash: v.hash, author: v.author, message: v.message, publishedAt };
+    return { definitionId, kind: v.kind, version, content: JSON.parse(contentJson), hash: v.hash, author: v.author, message: v.message, publishedAt };
   }
 
   async listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]> {
@@ -1029,9 +1024,6 @@ export function taskQuery(f: TaskFilter): Filter<TaskDoc> {
   if (f.createdAfter !== undefined) created.$gte = isoTime(f.createdAfter, 'filter.createdAfter');
   if (f.createdBefore !== undefined) created.$lt = isoTime(f.createdBefore, 'filter.createdBefore');
   if (created.$gte !== undefined || created.$lt !== undefined) q.createdAt = created;
-  if (f.ids !== undefined) {
-    if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list');
-    q._id = { $in: f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`)) };
-  }
+  if (f.ids !== undefined) q._id = { $in: filterStrings(f.ids, 'filter.ids') };
   return q;
 }

@@ -832,25 +832,25 @@ export class SqliteStore implements Store {
 
   async publishVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion> {
     const definitionId = requireId(v.definitionId, 'definitionId');
-    const publishedAt = isoTime(v.publishedAt, 'publishedAt');
-    const content = JSON.stringify(v.content);
     return this.tx(() => {
       const max = (this.stmt('SELECT MAX(version) AS v FROM definition_versions WHERE definition_id = ?').get(definitionId) as Row).v ?? 0;
-      const version = max + 1;
-      this.stmt(`INSERT INTO definition_versions (definition_id, version, kind, hash, author, message, published_at, content)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(definitionId, version, v.kind, v.hash, v.author, v.message, publishedAt, content);
-      return { definitionId, kind: v.kind, version, content: JSON.parse(content), hash: v.hash, author: v.author, message: v.message, publishedAt };
+      return this.insertVersion(v, max + 1, 'INSERT')!;
     });
   }
 
   async publishFirstVersion(v: Omit<DefinitionVersion, 'version'>): Promise<DefinitionVersion | null> {
+    // The (definition_id, version) primary key decides: a second writer's row is ignored.
+    return this.insertVersion(v, 1, 'INSERT OR IGNORE');
+  }
+
+  /** Writes one version; null when `verb` ignored it (the version exists). */
+  private insertVersion(v: Omit<DefinitionVersion, 'version'>, version: number, verb: 'INSERT' | 'INSERT OR IGNORE'): DefinitionVersion | null {
     const definitionId = requireId(v.definitionId, 'definitionId');
     const publishedAt = isoTime(v.publishedAt, 'publishedAt');
     const content = JSON.stringify(v.content);
-    // The (definition_id, version) primary key decides: a second writer's row is ignored.
-    const inserted = this.stmt(`INSERT OR IGNORE INTO definition_versions (definition_id, version, kind, hash, author, message, published_at, content)
-      VALUES (?, 1, ?, ?, ?, ?, ?, ?)`).run(definitionId, v.kind, v.hash, v.author, v.message, publishedAt, content).changes === 1;
-    return inserted ? { definitionId, kind: v.kind, version: 1, content: JSON.parse(content), hash: v.hash, author: v.author, message: v.message, publishedAt } : null;
+    const written = this.stmt(`${verb} INTO definition_versions (definition_id, version, kind, hash, author, message, published_at, content)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(definitionId, version, v.kind, v.hash, v.author, v.message, publishedAt, content).changes === 1;
+    return written ? { definitionId, kind: v.kind, version, content: JSON.parse(content), hash: v.hash, author: v.author, message: v.message, publishedAt } : null;
   }
 
   async listVersions(definitionId: string): Promise<Omit<DefinitionVersion, 'content'>[]> {
@@ -1004,11 +1004,7 @@ function taskWhere(f: TaskFilter): { where: string; params: unknown[] } {
   if (f.visibleAt !== undefined) { w.push('(snoozed_until IS NULL OR snoozed_until <= ?)'); p.push(isoTime(f.visibleAt, 'filter.visibleAt')); }
   if (f.createdAfter !== undefined) { w.push('created_at >= ?'); p.push(isoTime(f.createdAfter, 'filter.createdAfter')); }
   if (f.createdBefore !== undefined) { w.push('created_at < ?'); p.push(isoTime(f.createdBefore, 'filter.createdBefore')); }
-  if (f.ids !== undefined) {
-    if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list');
-    w.push('id IN (SELECT value FROM json_each(?))');
-    p.push(JSON.stringify(f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`))));
-  }
+  if (f.ids !== undefined) { w.push(`id ${IN_IDS}`); p.push(JSON.stringify(filterStrings(f.ids, 'filter.ids'))); }
   return { where: w.length ? `WHERE ${w.join(' AND ')}` : '', params: p };
 }
 
