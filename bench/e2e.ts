@@ -42,6 +42,15 @@ export interface E2eFigures {
   sqlite_bare_insert_us: number;
   sqlite_indexed_insert_us: number;
   rows_floor_s: number;
+  /**
+   * JSON text the evaluation wrote per account (task, run, timeline, stage and health documents,
+   * the account state, audit changes), what JSON.stringify costs per byte here (measured on those
+   * documents), and the two multiplied over the book: the serialising no store writing these
+   * documents can skip. rows_floor_s + json_floor_s is the floor under the writes alone.
+   */
+  json_bytes_per_account: number;
+  json_ns_per_byte: number;
+  json_floor_s: number;
   event_to_task_samples: number;
   event_to_task_p50_ms: number;
   event_to_task_p99_ms: number;
@@ -121,6 +130,7 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
     const ingestS = secs(t0);
     const tasksStored = (await store.listTasks({}, { limit: 1, offset: 0 })).total;
     const rowsPerAccount = countRowsPerAccount(dbFile, opts.accounts);
+    const json = measureJsonWritten(dbFile, opts.accounts);
     progress(`evaluated in ${evaluateS} s, ${tasksStored} tasks stored; measuring event -> task latency`);
 
     // 2. event -> task latency, with the worker loop running and woken by ingest
@@ -200,6 +210,9 @@ export async function benchE2e(opts: { accounts: number; events: number; queueTa
       sqlite_bare_insert_us: floor.bare_insert_us,
       sqlite_indexed_insert_us: floor.indexed_insert_us,
       rows_floor_s: round2((rowsPerAccount * opts.accounts * floor.indexed_insert_us) / 1e6),
+      json_bytes_per_account: json.bytesPerAccount,
+      json_ns_per_byte: json.nsPerByte,
+      json_floor_s: round2((json.bytesPerAccount * opts.accounts * json.nsPerByte) / 1e9),
       event_to_task_samples: latencies.length,
       event_to_task_p50_ms: pct(latencies, 50),
       event_to_task_p99_ms: pct(latencies, 99),
@@ -236,6 +249,36 @@ function countRowsPerAccount(dbFile: string, accounts: number): number {
     const tables = ['tasks', 'task_audit', 'timeline', 'instances', 'stage_changes', 'health_history', 'account_stage'];
     const rows = tables.reduce((n, t) => n + (db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n, 0);
     return round2(rows / accounts + 1);
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * JSON bytes written per account by the evaluation, and JSON.stringify's cost per byte on this
+ * machine, timed (CPU, best of 3) on up to 20,000 of those very documents parsed back.
+ */
+function measureJsonWritten(dbFile: string, accounts: number): { bytesPerAccount: number; nsPerByte: number } {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const cols: [string, string][] = [['tasks', 'json'], ['instances', 'json'], ['timeline', 'json'], ['stage_changes', 'json'], ['health_history', 'json'], ['accounts', 'state'], ['task_audit', 'changes']];
+    let bytes = 0;
+    const sample: unknown[] = [];
+    for (const [table, col] of cols) {
+      bytes += (db.prepare(`SELECT COALESCE(SUM(length(${col})), 0) AS n FROM ${table}`).get() as { n: number }).n;
+      for (const r of db.prepare(`SELECT ${col} AS j FROM ${table} WHERE ${col} IS NOT NULL LIMIT 3000`).all() as { j: string }[]) sample.push(JSON.parse(r.j));
+    }
+    let best = Infinity;
+    let sampleBytes = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      const c0 = process.cpuUsage();
+      let n = 0;
+      for (const doc of sample) n += JSON.stringify(doc).length;
+      const c = process.cpuUsage(c0);
+      best = Math.min(best, c.user + c.system);
+      sampleBytes = n;
+    }
+    return { bytesPerAccount: Math.round(bytes / accounts), nsPerByte: round2((best * 1000) / Math.max(1, sampleBytes)) };
   } finally {
     db.close();
   }

@@ -67,6 +67,7 @@ function stableNames(all: Partial<Record<Group, Figures>>, quick: boolean): Reco
       // the floor under the total: rows the evaluation writes per account, and what a row costs SQLite itself here
       'e2e.rows_per_account': e.rows_per_account, 'e2e.sqlite_indexed_insert_us': e.sqlite_indexed_insert_us,
       'e2e.sqlite_bare_insert_us': e.sqlite_bare_insert_us, 'e2e.rows_floor_s': e.rows_floor_s,
+      'e2e.json_bytes_per_account': e.json_bytes_per_account, 'e2e.json_ns_per_byte': e.json_ns_per_byte, 'e2e.json_floor_s': e.json_floor_s,
       'e2e.event_to_task_p50_ms': e.event_to_task_p50_ms, 'e2e.event_to_task_p99_ms': e.event_to_task_p99_ms,
       'e2e.peak_rss_mb': e.peak_rss_mb,
       'queue.tasks': e.queue_tasks,
