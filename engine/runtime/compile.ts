@@ -11,6 +11,7 @@ import { compileRule, type CompiledRule } from './deps.js';
 import { validateDefinition } from './validation.js';
 import type { Problem } from '../validate/problem.js';
 import { scorePlan, tierPlans, type ScorePlan } from '../health/compute.js';
+import { HorizonPlanBuilder, readsClock, type HorizonPlan } from './horizon.js';
 
 export type LibraryInput = {
   fields: Fields;
@@ -150,8 +151,13 @@ export interface CompiledLibrary {
   closeWhen: Map<string, PreparedRule>;
   /** The same rules by definition id, version and node id (looked up without building a key). */
   closeWhenByPlaybook: Map<string, Map<number, Map<string, PreparedRule>>>;
-  /** Some condition reads the clock: accounts need a daily re-check. */
+  /** Some condition reads the clock (or a date field): accounts may need a re-check with time alone. */
   timeRelative: boolean;
+  /**
+   * The clock comparisons of every rule whose result matters on a later evaluation with the same
+   * data, for the account's horizon (see horizon.ts); fallback when some cannot be analysed.
+   */
+  horizon: HorizonPlan;
 }
 
 export function stageKey(journeyId: string, stageId: string, on: 'entered' | 'left'): string {
@@ -180,12 +186,16 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
   const fields = input.fields?.fields ?? [];
   const dateFields = new Set(fields.filter((f) => f.type === 'date').map((f) => f.name));
   let timeRelative = false;
+  const horizon = new HorizonPlanBuilder();
 
-  const prep = (rule: unknown, file: string, path: string, nodeId?: string): PreparedRule | null => {
+  // watch: the rule is read again on a later evaluation with the same data (not only when an
+  // event arrives or a run walks through it), so when it can change with time alone counts.
+  const prep = (rule: unknown, file: string, path: string, nodeId?: string, watch = true): PreparedRule | null => {
     if (rule === undefined) return null;
     try {
       const p = prepareRule(rule, fields, dateFields);
       if (p.timeRelative) timeRelative = true;
+      if (watch) horizon.watch(rule);
       return p;
     } catch (e) {
       const err = e as { path?: string; message?: string };
@@ -216,6 +226,8 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
     if (f.derived === undefined) return;
     derived.push({ name: f.name, run: rawCompile(f.derived, 'fields.json', `/fields/${i}/derived`) });
     if (prepareSafe(f.derived, fields, dateFields)?.timeRelative) timeRelative = true;
+    // A timed derived field changes its value (and every rule reading it) day by day: not analysed.
+    if (readsClock(f.derived)) horizon.giveUp();
   });
 
   // scorecards
@@ -226,6 +238,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
     let tr = false;
     const measures = (sc.measures ?? []).map((m, i) => {
       if (prepareSafe(m.value, fields, dateFields)?.timeRelative) tr = true;
+      if (readsClock(m.value)) horizon.giveUp();
       return {
         id: m.id, name: m.name, value: rawCompile(m.value, file, `/measures/${i}/value`),
         direction: m.direction, thresholds: m.thresholds, weight: m.weight,
@@ -296,13 +309,16 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
     }
     seen.add(vkey);
     check(def, file);
-    const triggerRule = 'when' in def.trigger ? prep(def.trigger.when, file, '/trigger/when') : null;
+    // An event trigger's condition is read only when its event comes (an evaluation anyway).
+    const triggerRule = 'when' in def.trigger ? prep(def.trigger.when, file, '/trigger/when', undefined, def.trigger.type !== 'event') : null;
     const nodes = new Map<string, CompiledNode>();
     def.nodes.forEach((n, i) => {
       const base = `/nodes/${i}`;
       let when: PreparedRule | null = null;
-      if (n.kind === 'condition') when = prep(n.when, file, base + '/when', n.id);
-      else if (n.kind === 'wait' && n.wait.type === 'event') when = prep(n.wait.when, file, base + '/wait/when', n.id);
+      // Read only as a run walks through the node or its event comes: at a run's wake time, an
+      // event or a task change, which are evaluations anyway.
+      if (n.kind === 'condition') when = prep(n.when, file, base + '/when', n.id, false);
+      else if (n.kind === 'wait' && n.wait.type === 'event') when = prep(n.wait.when, file, base + '/wait/when', n.id, false);
       const task = n.kind === 'task' ? compileTask(n.task, file, base + '/task', `${def.id}:${version}:${n.id}`, { def: def.id, version, node: n.id }, n.id) : null;
       nodes.set(n.id, { id: n.id, def: n, next: null, yes: null, no: null, timeout: null, when, task });
     });
@@ -386,6 +402,7 @@ export function compileLibrary(input: LibraryInput): CompiledLibrary {
     closeWhen,
     closeWhenByPlaybook,
     timeRelative,
+    horizon: horizon.plan,
   };
 }
 

@@ -6,7 +6,8 @@
  */
 import type { Account, EvaluationInput, EvaluationResult, Health, Instance } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
-import { EvalContext, DAY_MS, isoDate } from './context.js';
+import { EvalContext, DAY_MS, isoDate, timeMs } from './context.js';
+import { horizonOf } from './horizon.js';
 import { applyEvent } from '../events/apply.js';
 import { scoreHealth, sameHealth } from '../health/compute.js';
 import { buildConditionData, type ConditionData } from './deps.js';
@@ -95,6 +96,31 @@ function activeInStartOrder(list: Instance[]): Instance[] {
   return out;
 }
 
+/**
+ * When the clock alone could change what an evaluation does: the account's horizon (the first
+ * instant a watched time-relative rule could give another result, see horizon.ts). An evaluation
+ * that changed something is looked at again by the next midnight at the latest, as before: its
+ * changes may let rules read earlier in it give other results (an update by a run started after
+ * the journeys moved, a task created with its closeWhen already true), and that second look is
+ * what finds them. An evaluation that changed nothing is its own fixed point: with the data as it
+ * is, it does the same nothing until some watched rule changes.
+ */
+function wakeForClock(lib: CompiledLibrary, ctx: EvalContext, input: EvaluationInput, state: EvaluationResult['state']): number {
+  const midnight = (Math.floor(ctx.nowMs / DAY_MS) + 1) * DAY_MS;
+  const plan = lib.horizon;
+  if (plan.fallback) return midnight;
+  const changed = state !== input.state || ctx.effects.length > 0 || ctx.changed.length > 0 || ctx.account !== input.account;
+  if (plan.cmps.length === 0) return changed ? midnight : Infinity;
+  const h = horizonOf(plan, ctx.data, ctx.nowMs, (journey) => {
+    const pos = ctx.journeys[journey];
+    if (pos === undefined) return null;
+    const ms = timeMs(pos.enteredAt);
+    return Number.isFinite(ms) ? ms : null;
+  });
+  if (h < 0) return midnight;
+  return changed && midnight < h ? midnight : h;
+}
+
 export function evaluate(lib: CompiledLibrary, input: EvaluationInput): EvaluationResult {
   return evaluateWith(lib, input, WITH_SHORTCUTS);
 }
@@ -148,9 +174,10 @@ export function evaluateWith(lib: CompiledLibrary, input: EvaluationInput, opts:
 
   // (6) next wake
   let next = ctx.earliestWake();
+  const state = ctx.state();
   if (lib.timeRelative) {
-    const midnight = (Math.floor(ctx.nowMs / DAY_MS) + 1) * DAY_MS;
-    if (midnight < next) next = midnight;
+    const h = wakeForClock(lib, ctx, input, state);
+    if (h < next) next = h;
   }
   // A schedule slot matters only when it comes earlier (the audience, a rule, is read only then).
   for (const pb of lib.starters.schedule) {
@@ -166,7 +193,7 @@ export function evaluateWith(lib: CompiledLibrary, input: EvaluationInput, opts:
   for (const id of ctx.changed) instances.push(ctx.instances.get(id)!);
   return {
     account: ctx.account,
-    state: ctx.state(),
+    state,
     instances,
     effects: ctx.effects,
     nextWakeAt: next === Infinity ? null : isoDate(next),
