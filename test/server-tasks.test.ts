@@ -54,6 +54,15 @@ describe('the CSM queue', () => {
     const tier2 = await maya.get('/api/tasks/queue?tier=tier-2');
     expect(tier2.body.items.length).toBeGreaterThan(0);
     expect(tier2.body.items.every((t: any) => t.account.tier === 'tier-2')).toBe(true);
+    // Each row carries its account's summary, health as the account page shows it (the store
+    // contract covers a scored account).
+    const hooliRow = q.body.items.find((t: any) => t.accountId === 'hooli');
+    const hooli = (await maya.get('/api/accounts/hooli')).body;
+    expect(hooliRow.account).toEqual({
+      id: 'hooli', name: 'Hooli', tier: 'tier-3', mrr: 4200, renewalDate: '2027-08-01',
+      health: hooli.health ? { score: hooli.health.score, color: hooli.health.color } : null,
+    });
+    expect(q.body.items.find((t: any) => t.accountId === 'acme').account).toMatchObject({ name: 'Acme <script>alert(1)</script>', tier: 'tier-1' });
 
     // The NPS reply is due in 2 days; renewals in 7.
     const soon = await maya.get('/api/tasks/queue?due=week');

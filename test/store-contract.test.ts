@@ -130,6 +130,16 @@ describe.each(factories)('$name store', (factory) => {
         await expect(store.existingAccountIds([{ $gt: '' }] as unknown as string[])).rejects.toThrow('ids[0]: expected a string');
         await expect(store.existingAccountIds('acc-01' as unknown as string[])).rejects.toThrow('ids: expected a list of ids');
       });
+      it('summarises accounts for task rows from columns: name, tier, mrr, renewal date and health', async () => {
+        await store.upsertAccounts([{ id: 'acc-03', fields: { renewalDate: '2027-03-01', mrr: 7000.5 } }], data.now);
+        const list = await store.accountSummaries(['acc-03', 'nope', 'acc-01', 'acc-03']);
+        const byId = new Map(list.map((a) => [a.id, a]));
+        expect(list).toHaveLength(2);
+        expect(byId.get('acc-03')).toEqual({ id: 'acc-03', name: 'Cobalt Inc', tier: 'tier-1', mrr: 7000.5, renewalDate: '2027-03-01', health: { score: 60, color: 'yellow' } });
+        expect(byId.get('acc-01')).toEqual({ id: 'acc-01', name: 'Acme Corp', tier: 'tier-1', mrr: 4200, renewalDate: null, health: { score: 85, color: 'green' } });
+        expect(await store.accountSummaries([])).toEqual([]);
+        await expect(store.accountSummaries([{ $gt: '' }] as unknown as string[])).rejects.toThrow('ids[0]: expected a string');
+      });
       it('records carry the engine state', async () => {
         const rec = (await store.listAccounts({ ids: ['acc-03'] }, { limit: 1, offset: 0 })).items[0];
         expect(rec.state!.journeys.success.stage).toBe('adoption');

@@ -4,7 +4,7 @@
  */
 import { Router } from 'express';
 import type { AuthedUser, ServerContext } from '../context.js';
-import type { AccountRecord, TaskPatch } from '../store/types.js';
+import type { AccountSummary, TaskPatch } from '../store/types.js';
 import type { Task } from '../../engine/types.js';
 import type { Playbook } from '../../engine/schema/definitions.js';
 import { describeRule } from '../../engine/conditions/index.js';
@@ -56,11 +56,10 @@ export function tasksRouter(ctx: ServerContext): Router {
     return t;
   }
 
-  async function accountsById(ids: string[], tier?: string): Promise<Map<string, AccountRecord>> {
-    const unique = [...new Set(ids)];
-    if (!unique.length) return new Map();
-    const page = await ctx.store.listAccounts({ ids: unique, ...(tier !== undefined ? { tier } : {}) }, { limit: unique.length, offset: 0 });
-    return new Map(page.items.map((rec) => [rec.account.id, rec]));
+  /** The queue rows' account summaries, by id (columns only: no account document is parsed). */
+  async function summariesById(ids: string[]): Promise<Map<string, AccountSummary>> {
+    const list = await ctx.store.accountSummaries([...new Set(ids)]);
+    return new Map(list.map((a) => [a.id, a]));
   }
 
   /** Applies a change after checking it is allowed; returns the updated task. */
@@ -105,9 +104,9 @@ export function tasksRouter(ctx: ServerContext): Router {
     const lists = await Promise.all(owners.map((owner) => ctx.store.listTaskHeads({ owner, status: 'open', visibleAt: now.toISOString() }, QUEUE_SCAN)));
     let all = lists.flat();
     if (owners.length > 1) all.sort((a, b) => priorityRank(a.priority) - priorityRank(b.priority) || a.dueAt.localeCompare(b.dueAt) || a.id.localeCompare(b.id));
-    // With a tier filter the accounts in that tier are read once here, and serve the page too.
-    const inTier = q.tier ? await accountsById(all.map((t) => t.accountId), q.tier) : null;
-    if (inTier) all = all.filter((t) => inTier.has(t.accountId));
+    // With a tier filter every queued task's account summary is read once here, and serves the page too.
+    const summaries = q.tier ? await summariesById(all.map((t) => t.accountId)) : null;
+    if (summaries) all = all.filter((t) => summaries.get(t.accountId)?.tier === q.tier);
 
     const counts = {
       total: all.length,
@@ -124,18 +123,17 @@ export function tasksRouter(ctx: ServerContext): Router {
     const ids = pageHeads.map((t) => t.id);
     const [tasks, accounts] = await Promise.all([
       ids.length ? ctx.store.listTasks({ ids }, { limit: ids.length, offset: 0 }) : Promise.resolve({ items: [] as Task[], total: 0 }),
-      inTier ?? accountsById(pageHeads.map((t) => t.accountId)),
+      summaries ?? summariesById(pageHeads.map((t) => t.accountId)),
     ]);
     const byId = new Map(tasks.items.map((t) => [t.id, t]));
     // A task changed between the two reads (e.g. completed a moment ago) is left out of this page.
     const items = pageHeads.flatMap((h) => {
       const t = byId.get(h.id);
       if (!t) return [];
-      const rec = accounts.get(t.accountId);
-      const f = rec?.account.fields ?? {};
+      const a = accounts.get(t.accountId);
       return [{
         ...t,
-        account: { id: t.accountId, name: typeof f.name === 'string' ? f.name : t.accountId, tier: f.tier ?? null, mrr: f.mrr ?? null, renewalDate: f.renewalDate ?? null, health: rec?.state?.health ? { score: rec.state.health.score, color: rec.state.health.color } : null },
+        account: { id: t.accountId, name: a?.name ?? t.accountId, tier: a?.tier ?? null, mrr: a?.mrr ?? null, renewalDate: a?.renewalDate ?? null, health: a?.health ?? null },
         playbookName: playbookNameOf(ctx, t.playbookId, t.reason?.source),
         overdue: Date.parse(t.dueAt) < nowMs,
       }];

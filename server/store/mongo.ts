@@ -19,8 +19,9 @@ import {
   MongoBulkWriteError, MongoClient, MongoServerError, type MongoClientOptions, type AnyBulkWriteOperation, type ClientSession, type Collection, type Db, type Document, type Filter,
 } from 'mongodb';
 import type { Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry } from '../../engine/types.js';
+import type { HealthColor } from '../../engine/schema/definitions.js';
 import type {
-  AccountFilter, AccountRecord, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
+  AccountFilter, AccountRecord, AccountSummary, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
   EvaluationCommitItem, EvaluationCommitResult, IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskHead, TaskOrder, TaskPatch, User,
 } from './types.js';
 import {
@@ -265,6 +266,18 @@ export class MongoStore implements Store {
   async getAccount(id: string): Promise<AccountRecord | null> {
     const d = await this.accounts.findOne({ _id: filterString(id, 'id') });
     return d ? this.toRecord(d) : null;
+  }
+
+  async accountSummaries(ids: string[]): Promise<AccountSummary[]> {
+    const list = filterStrings(ids, 'ids');
+    if (list.length === 0) return [];
+    const docs = await this.accounts.find({ _id: { $in: [...new Set(list)] } }, {
+      projection: { _id: 1, name: 1, tier: 1, 'fields.mrr': 1, 'fields.renewalDate': 1, healthScore: 1, healthColor: 1 },
+    }).toArray();
+    return docs.map((d) => ({
+      id: d._id, name: d.name ?? null, tier: d.tier ?? null, mrr: d.fields?.mrr ?? null, renewalDate: d.fields?.renewalDate ?? null,
+      health: d.healthColor ? { score: d.healthScore ?? null, color: d.healthColor as HealthColor } : null,
+    }));
   }
 
   async existingAccountIds(ids: string[]): Promise<string[]> {

@@ -12,7 +12,7 @@ import type {
   Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry,
 } from '../../engine/types.js';
 import type {
-  AccountFilter, AccountRecord, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
+  AccountFilter, AccountRecord, AccountSummary, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
   EvaluationCommitItem, EvaluationCommitResult,
   IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskHead, TaskOrder, TaskPatch, User,
 } from './types.js';
@@ -246,6 +246,19 @@ export class SqliteStore implements Store {
     const list = filterStrings(ids, 'ids');
     if (list.length === 0) return [];
     return this.stmt(`SELECT id FROM accounts WHERE id ${IN_IDS}`).pluck().all(JSON.stringify([...new Set(list)])) as string[];
+  }
+
+  async accountSummaries(ids: string[]): Promise<AccountSummary[]> {
+    const list = filterStrings(ids, 'ids');
+    if (list.length === 0) return [];
+    // `->` gives a field's JSON text (a missing one is NULL), so its type survives as in the document.
+    const rows = this.stmt(`SELECT id, name, tier, fields -> '$.mrr' AS mrr, fields -> '$.renewalDate' AS renewal, health_score, health_color
+      FROM accounts WHERE id ${IN_IDS}`).all(JSON.stringify([...new Set(list)])) as Row[];
+    return rows.map((r) => ({
+      id: r.id, name: r.name ?? null, tier: r.tier ?? null,
+      mrr: r.mrr === null ? null : JSON.parse(r.mrr), renewalDate: r.renewal === null ? null : JSON.parse(r.renewal),
+      health: r.health_color ? { score: r.health_score ?? null, color: r.health_color } : null,
+    }));
   }
 
   async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {

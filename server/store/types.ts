@@ -35,6 +35,19 @@ export interface AccountRecord {
   updatedAt: string;
 }
 
+/**
+ * What a task row shows of its account (the queue): read from the account's columns and two of
+ * its fields, so no account document or engine state is parsed. Health is the latest score.
+ */
+export interface AccountSummary {
+  id: string;
+  name: string | null;
+  tier: string | null;
+  mrr: unknown;
+  renewalDate: unknown;
+  health: { score: number | null; color: HealthColor } | null;
+}
+
 export interface AccountFilter {
   owner?: string;
   tier?: string;
@@ -196,6 +209,8 @@ export interface Store {
   listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>>;
   /** Which of these ids are stored accounts (each once, in no particular order): a check that reads no records. */
   existingAccountIds(ids: string[]): Promise<string[]>;
+  /** Summaries of the stored accounts among ids (unknown ids are left out), in no particular order. */
+  accountSummaries(ids: string[]): Promise<AccountSummary[]>;
   countAccounts(): Promise<number>;
 
   // ----- events -----
