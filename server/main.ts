@@ -11,12 +11,13 @@ import { createApp, createServerContext, openConfiguredStore, type AppContext } 
 import { createWorker } from './worker.js';
 import { ensureDemoUsers, signInHint } from './auth/demo-users.js';
 import { ensureFirstAdmin } from './auth/first-admin.js';
+import { demoSeedGate } from './demo/seed-claim.js';
 
 /** Seeds the demo book when the store has no accounts (server/demo/seed.ts, if present). */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<void> {
   if (!ctx.config.seedDemo) return;
   if ((await ctx.store.countAccounts()) > 0) return;
-  let mod: { seedDemo?: (c: AppContext) => Promise<unknown> };
+  let mod: { seedDemo?: (c: AppContext, opts?: { by?: string }) => Promise<unknown> };
   try {
     const modPath = './demo/seed.js';
     mod = await import(modPath);
@@ -27,7 +28,11 @@ export async function seedDemoIfEmpty(ctx: AppContext): Promise<void> {
   if (!mod.seedDemo) return;
   console.log('[waymark] empty store: seeding the demo book (set WAYMARK_SEED_DEMO=0 to skip)...');
   const started = Date.now();
-  await mod.seedDemo(ctx);
+  const result = (await mod.seedDemo(ctx, { by: `web ${process.pid}` })) as { seeded?: boolean; reason?: string } | undefined;
+  if (result && result.seeded === false) {
+    console.log(`[waymark] demo not seeded: ${result.reason}`);
+    return;
+  }
   console.log(`[waymark] demo seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -40,7 +45,10 @@ async function main(): Promise<void> {
   const ctx = await createServerContext({ store, clock: systemClock, config });
   await seedDemoIfEmpty(ctx);
 
-  const worker = config.inProcessWorker ? createWorker(ctx, { workerId: `web-${process.pid}` }) : null;
+  // The worker holds while another process seeds this store's demo book (that seed evaluates
+  // its accounts itself, day by day through their year); the web app serves meanwhile.
+  const holdWhile = demoSeedGate(store, () => Date.now(), (m) => console.log(`[waymark] ${m}`));
+  const worker = config.inProcessWorker ? createWorker(ctx, { workerId: `web-${process.pid}`, holdWhile }) : null;
   if (worker) {
     ctx.onKick(() => worker.kick());
     worker.start();

@@ -12,6 +12,7 @@ import { loadConfig } from './config.js';
 import { clockFromEnv } from './clock.js';
 import { createServerContext, openConfiguredStore } from './app.js';
 import { createWorker } from './worker.js';
+import { demoSeedGate } from './demo/seed-claim.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,6 +27,9 @@ async function main(): Promise<void> {
     leaseMs: process.env.WAYMARK_LEASE_MS ? Number(process.env.WAYMARK_LEASE_MS) : undefined,
     batch: process.env.WAYMARK_BATCH ? Number(process.env.WAYMARK_BATCH) : undefined,
     log: once || hook ? () => {} : undefined,
+    // A web process seeding this store's demo book evaluates it itself (as of each day of its
+    // played year): hold until that is done.
+    holdWhile: demoSeedGate(store, () => Date.now(), (m) => console.log(`[waymark] ${m}`)),
     onCommitted: (id) => committed.push(id),
     afterClaim: hook === 'block-after-claim'
       ? async (claims) => {

@@ -17,6 +17,11 @@ export interface WorkerOptions {
   batch?: number;
   /** Longest idle sleep: how soon work ingested by another process is noticed (ms). */
   pollMs?: number;
+  /**
+   * Asked before each round of the running loop: true holds the round (checked again after
+   * pollMs). The web and worker processes hold while another process seeds the demo book.
+   */
+  holdWhile?: () => Promise<boolean>;
   /** Test hook: called after claiming, before evaluating (worker-main uses it to simulate a crash). */
   afterClaim?: (claims: Claim[]) => Promise<void> | void;
   /** Called after each successful commit (worker-main reports these in its test mode). */
@@ -199,8 +204,22 @@ export function createWorker(ctx: ServerContext, opts: WorkerOptions = {}): Work
     }
   }
 
+  async function held(): Promise<boolean> {
+    if (!opts.holdWhile) return false;
+    try {
+      return await opts.holdWhile();
+    } catch (e) {
+      log(`could not check whether to hold: ${(e as Error).message}`);
+      return false;
+    }
+  }
+
   async function run(): Promise<void> {
     while (running) {
+      if (await held()) {
+        await sleep(pollMs);
+        continue;
+      }
       let claimedFull = false;
       kicked = false; // this round sees everything ingested so far
       try {

@@ -2,11 +2,14 @@
  * The demo book: deterministic from its seed, delivered through ingest, and a year of real
  * engine output (stage history, health history, tasks in every CSM's queue, renewals, churn).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { planBook } from '../server/demo/book.js';
 import { seedDemo, type SeedResult } from '../server/demo/seed.js';
 import { DEMO_PEOPLE } from '../server/demo/people.js';
 import { ManualClock } from '../server/clock.js';
+import { DEMO_SEEDED_KEY, DEMO_SEEDING_KEY, SEED_CLAIM_STALE_MS, claimDemoSeed, demoSeedGate, waitWhileDemoSeeding } from '../server/demo/seed-claim.js';
+import { createWorker } from '../server/worker.js';
+import { SqliteStore } from '../server/store/sqlite.js';
 import { startTestServer, type ApiClient, type TestServer } from './helpers/server.js';
 
 const DAY = 86_400_000;
@@ -129,5 +132,92 @@ describe('seedDemo', () => {
     expect(churn.body.cancelledMrr).toBeGreaterThan(0);
     const team = await admin.get('/api/analytics/team');
     for (const p of DEMO_PEOPLE) expect(team.body.members.find((m: any) => m.id === p.id)?.accounts).toBeGreaterThan(0);
+  });
+});
+
+describe('one demo seed per store', () => {
+  it('of two seeds started together on an empty store, exactly one seeds', async () => {
+    const srv = await startTestServer({ clock: new ManualClock(NOW) });
+    try {
+      const results = await Promise.all([seedDemo(srv.ctx, { accounts: 12, log: () => {}, by: 'web 1' }), seedDemo(srv.ctx, { accounts: 12, log: () => {}, by: 'web 2' })]);
+      expect(results.filter((r) => r.seeded)).toHaveLength(1);
+      expect(results.find((r) => !r.seeded)!.reason).toMatch(/another process is seeding the demo book|the store already has accounts/);
+      expect(await srv.store.countAccounts()).toBe(12);
+      expect(JSON.parse((await srv.store.getMeta(DEMO_SEEDING_KEY))!)).toMatchObject({ at: NOW, by: expect.stringMatching(/^web [12]$/) });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  describe('a worker holds while another process seeds', () => {
+    let store: SqliteStore;
+    let now: number;
+    const logs: string[] = [];
+    const log = (m: string) => logs.push(m);
+    beforeEach(async () => {
+      store = new SqliteStore(':memory:');
+      await store.init();
+      now = Date.parse(NOW);
+      logs.length = 0;
+    });
+    afterEach(async () => { await store.close(); });
+
+    it('until the seeded mark appears, saying so when it holds and when it starts', async () => {
+      expect(await claimDemoSeed(store, NOW, 'web 7')).toBe(true);
+      await store.upsertAccounts([{ id: 'acc-0001', fields: { name: 'Seeded' } }], NOW);
+      const polls: number[] = [];
+      await waitWhileDemoSeeding(store, {
+        nowMs: () => now, log, pollMs: 1000,
+        sleep: async (ms) => { now += ms; polls.push(ms); if (polls.length === 3) await store.setMeta(DEMO_SEEDED_KEY, '{}'); },
+      });
+      expect(polls).toEqual([1000, 1000, 1000]);
+      expect(logs).toEqual(['another process (web 7) is seeding the demo book; this worker starts when it is done', 'the demo book is seeded; this worker starts']);
+    });
+
+    it('not at all on a seeded store, or on a store with accounts and no seed; and then never reads the store again', async () => {
+      const gate = demoSeedGate(store, () => now, log);
+      expect(await gate()).toBe(false); // empty store, nobody seeding: asks again next round
+      await store.upsertAccounts([{ id: 'a1', fields: {} }], NOW);
+      expect(await gate()).toBe(false);
+      // Settled: a claim written now (no seed would start on a store with accounts) is not even read.
+      await claimDemoSeed(store, NOW, 'late');
+      expect(await gate()).toBe(false);
+      expect(await demoSeedGate(store, () => now, log)()).toBe(true); // a fresh gate does see it
+      await store.setMeta(DEMO_SEEDED_KEY, '{}');
+      expect(await demoSeedGate(store, () => now, log)()).toBe(false);
+    });
+
+    it('no longer than the claim is fresh (a seed that crashed)', async () => {
+      await claimDemoSeed(store, NOW, 'web 8');
+      const gate = demoSeedGate(store, () => now, log);
+      expect(await gate()).toBe(true);
+      now += SEED_CLAIM_STALE_MS;
+      expect(await gate()).toBe(true);
+      now += 1;
+      expect(await gate()).toBe(false);
+      expect(logs.at(-1)).toBe('the demo seed in the other process has stopped; this worker starts anyway');
+    });
+
+    it('a running worker does no round while held', async () => {
+      const srv = await startTestServer({ clock: new ManualClock(NOW) });
+      try {
+        await srv.store.upsertAccounts([{ id: 'acc-1', fields: { name: 'Due' } }], NOW);
+        const roundsSeenWhileHeld: number[] = [];
+        let committed!: () => void;
+        const done = new Promise<void>((r) => { committed = r; });
+        const worker = createWorker(srv.ctx, {
+          workerId: 'held', pollMs: 1, log: () => {}, onCommitted: () => committed(),
+          // Held for its first three checks (a due account waiting all along), then let go.
+          holdWhile: async () => { roundsSeenWhileHeld.push(worker.stats().rounds); return roundsSeenWhileHeld.length <= 3; },
+        });
+        worker.start();
+        await done;
+        await worker.stop();
+        expect(roundsSeenWhileHeld.slice(0, 4)).toEqual([0, 0, 0, 0]);
+        expect(worker.stats().committed).toBe(1);
+      } finally {
+        await srv.close();
+      }
+    });
   });
 });

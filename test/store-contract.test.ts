@@ -697,5 +697,14 @@ describe.each(factories)('$name store', (factory) => {
       await store.setMeta('demo-seeded', '2');
       expect(await store.getMeta('demo-seeded')).toBe('2');
     });
+
+    it('setMetaIfAbsent lets exactly one of several callers claim a key, and keeps its value', async () => {
+      const results = await Promise.all(['a', 'b', 'c'].map((who) => store.setMetaIfAbsent('demo.seeding', who)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = ['a', 'b', 'c'][results.indexOf(true)];
+      expect(await store.getMeta('demo.seeding')).toBe(winner);
+      expect(await store.setMetaIfAbsent('demo.seeding', 'late')).toBe(false);
+      expect(await store.getMeta('demo.seeding')).toBe(winner);
+    });
   });
 });

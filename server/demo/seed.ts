@@ -31,6 +31,7 @@ import { dictionaryOf } from '../ingest/dictionary.js';
 import { DAY, planBook, type DemoAccount, type PlanItem } from './book.js';
 import { Rng } from './random.js';
 import { DEMO_USERS } from '../auth/demo-users.js';
+import { DEMO_SEEDED_KEY, claimDemoSeed } from './seed-claim.js';
 
 /** Who works a role queue in the demo: the user with that team role (the CS manager by default). */
 function queueHolder(owner: string): string {
@@ -38,13 +39,15 @@ function queueHolder(owner: string): string {
   return DEMO_USERS.find((u) => u.teamRole === teamRole)?.id ?? 'admin';
 }
 
-export const DEMO_SEEDED_KEY = 'demo.seeded';
+export { DEMO_SEEDED_KEY } from './seed-claim.js';
 
 export interface SeedOptions {
   accounts?: number;
   seed?: number;
   /** Progress lines (default: console.log). */
   log?: (msg: string) => void;
+  /** Who seeds, recorded in the store's seeding claim for other processes' messages (e.g. "web 1234"). */
+  by?: string;
 }
 
 export interface SeedResult {
@@ -109,8 +112,11 @@ export async function seedDemo(ctx: ServerContext, opts: SeedOptions = {}): Prom
   const empty = { accounts: 0, events: 0, evaluations: 0, tasks: { created: 0, completed: 0, open: 0 }, stageChanges: 0, renewals: 0, churned: 0, ms: 0 };
   if (await ctx.store.getMeta(DEMO_SEEDED_KEY)) return { seeded: false, reason: 'already seeded', ...empty };
   if ((await ctx.store.countAccounts()) > 0) return { seeded: false, reason: 'the store already has accounts', ...empty };
-
   const realNow = ctx.clock.now();
+  if (!(await claimDemoSeed(ctx.store, realNow.toISOString(), opts.by ?? 'this process'))) {
+    return { seeded: false, reason: 'another process is seeding the demo book', ...empty };
+  }
+
   const plan = planBook({ accounts: opts.accounts ?? 600, seed: opts.seed ?? 42, end: realNow.toISOString() });
   const dictionary = dictionaryOf(ctx);
 

@@ -943,6 +943,17 @@ export class MongoStore implements Store {
   async setMeta(key: string, value: string): Promise<void> {
     await this.meta.updateOne({ _id: filterString(key, 'key') }, { $set: { value: filterString(value, 'value') } }, { upsert: true });
   }
+
+  async setMetaIfAbsent(key: string, value: string): Promise<boolean> {
+    // The _id's uniqueness decides between processes: only one upsert inserts.
+    try {
+      const r = await this.meta.updateOne({ _id: filterString(key, 'key') }, { $setOnInsert: { value: filterString(value, 'value') } }, { upsert: true });
+      return r.upsertedCount === 1;
+    } catch (e) {
+      if (isDuplicateKey(e)) return false; // two upserts raced: the other inserted
+      throw e;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- documents

@@ -954,6 +954,10 @@ export class SqliteStore implements Store {
     this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
       .run(filterString(key, 'key'), filterString(value, 'value'));
   }
+
+  async setMetaIfAbsent(key: string, value: string): Promise<boolean> {
+    return this.stmt('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(filterString(key, 'key'), filterString(value, 'value')).changes === 1;
+  }
 }
 
 // ---------------------------------------------------------------- row mapping

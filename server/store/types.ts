@@ -336,4 +336,6 @@ export interface Store {
   /** A small key/value for settings such as "demo seeded". */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Sets key only if it has no value yet: true for the one caller that set it (a claim between processes). */
+  setMetaIfAbsent(key: string, value: string): Promise<boolean>;
 }
