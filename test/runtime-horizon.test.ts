@@ -160,6 +160,24 @@ describe('nextWakeAt', () => {
     expect(book.run('2027-03-03T09:00:00.000Z').nextWakeAt).toBe(null);
   });
 
+  it('is the next midnight after a change, because a change need not be a fixed point', () => {
+    // The task is created (step 5) after tasks that close themselves were checked (step 4), with
+    // its closeWhen already true: only the next look closes it. The horizon of the trigger alone
+    // would be never (stays true), so without the next-midnight look the task would stay open.
+    const late = playbook({
+      id: 'late', trigger: { type: 'condition', when: { '>': [{ days_since: [{ var: 'lastCsmUpdateAt' }] }, 7] } },
+      nodes: [taskNode('t', 'Update', { closeWhen: { '>': [{ days_since: [{ var: 'lastCsmUpdateAt' }] }, 7] } }), { id: 'end', kind: 'end' }],
+      edges: chain('t', 'end'),
+    });
+    const book = new Book(libOf({ playbooks: [late] }), acct('a1', { lastCsmUpdateAt: '2026-11-01' }));
+    const first = book.run(T0);
+    expect(book.created(first).length).toBe(1);
+    expect(first.nextWakeAt).toBe('2026-11-23T00:00:00.000Z');
+    const next = book.run('2026-11-23T00:00:00.000Z');
+    expect(next.effects.map((e) => e.kind)).toContain('closeTask');
+    expect(book.run(at(2)).nextWakeAt).toBe(null);
+  });
+
   it('is the next midnight, as before, when a time-relative rule cannot be analysed', () => {
     const odd = playbook({ ...renewal, id: 'odd', trigger: { type: 'condition', when: { '<=': [{ '*': [{ days_until: [{ var: 'renewalDate' }] }, 2] }, 180] } } });
     const l = libOf({ playbooks: [odd] });
@@ -182,7 +200,7 @@ function horizon(rule: unknown, fields: Record<string, unknown>, now: string, jo
   b.watch(rule);
   if (b.plan.fallback) return 'fallback';
   const data = buildConditionData({ fields, tags: [], flags: {}, journey: journey ? { [journey.id]: { stage: 's', daysInStage: 0 } } : {} });
-  return horizonOf(b.plan, data, Date.parse(now), (j) => (journey && j === journey.id ? Date.parse(journey.enteredAt) : null));
+  return horizonOf(b.plan, data, Date.parse(now), journey ? { [journey.id]: { enteredAt: journey.enteredAt } } : {});
 }
 const iso = (ms: number | string) => (typeof ms === 'number' ? (Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms)) : ms);
 const since = (v = 'd') => ({ days_since: [{ var: v }] });
@@ -294,7 +312,7 @@ describe('the date-comparison analysis', () => {
       b.watch(rule);
       expect(b.plan.fallback).toBe(false);
       const data = buildConditionData({ fields: { d: dText }, tags: [], flags: {} });
-      const got = horizonOf(b.plan, data, nowMs, () => null);
+      const got = horizonOf(b.plan, data, nowMs, {});
       // Brute force: the instants where the atom takes a new value, for 400 days.
       const dm = parseDateMs(dText)!;
       const value = (t: number) => {

@@ -6,7 +6,7 @@
  */
 import type { Account, EvaluationInput, EvaluationResult, Health, Instance } from '../types.js';
 import type { CompiledLibrary } from './compile.js';
-import { EvalContext, DAY_MS, isoDate, timeMs } from './context.js';
+import { EvalContext, DAY_MS, isoDate } from './context.js';
 import { horizonOf } from './horizon.js';
 import { applyEvent } from '../events/apply.js';
 import { scoreHealth, sameHealth } from '../health/compute.js';
@@ -111,12 +111,7 @@ function wakeForClock(lib: CompiledLibrary, ctx: EvalContext, input: EvaluationI
   if (plan.fallback) return midnight;
   const changed = state !== input.state || ctx.effects.length > 0 || ctx.changed.length > 0 || ctx.account !== input.account;
   if (plan.cmps.length === 0) return changed ? midnight : Infinity;
-  const h = horizonOf(plan, ctx.data, ctx.nowMs, (journey) => {
-    const pos = ctx.journeys[journey];
-    if (pos === undefined) return null;
-    const ms = timeMs(pos.enteredAt);
-    return Number.isFinite(ms) ? ms : null;
-  });
+  const h = horizonOf(plan, ctx.data, ctx.nowMs, ctx.journeys);
   if (h < 0) return midnight;
   return changed && midnight < h ? midnight : h;
 }

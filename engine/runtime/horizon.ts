@@ -16,7 +16,8 @@
  * midnight, as before: conservative is correct.
  */
 import { compileRule, parseDateMs, type CompiledRule, type ConditionData } from './deps.js';
-import { DAY_MS } from './context.js';
+import { DAY_MS, timeMs } from './context.js';
+import { DATE_CACHE, dateSlot, SLOT_SIZE, type DateCache } from '../conditions/data.js';
 
 type CmpOp = '==' | '===' | '!=' | '!==' | '<' | '<=' | '>' | '>=';
 const CMP_OPS: ReadonlySet<string> = new Set(['==', '===', '!=', '!==', '<', '<=', '>', '>=']);
@@ -31,6 +32,13 @@ export interface HorizonAtom {
   date: Value;
   /** The journey of a daysInStage atom. */
   journey: string;
+  /** The plan's comparisons of this atom. */
+  cmps: HorizonCmp[];
+  /**
+   * The date cache slot of a date read from a plain var path (see conditions/data.ts), or -1: the
+   * rules evaluated just before have usually parsed that date into the data's cache already.
+   */
+  slot: number;
 }
 
 export interface HorizonCmp {
@@ -44,6 +52,13 @@ export interface HorizonCmp {
   /** apply(a) = slope * a + offset (slope +1 or -1): where to look for the threshold. */
   slope: number;
   offset: number;
+  /** The timed side is the atom itself (apply is the identity): the change is worked out directly. */
+  plain: boolean;
+  /**
+   * For a plain relational comparison with a number literal, its threshold worked out once (it
+   * holds for a >= T, or for a < T); NaN otherwise.
+   */
+  T: number;
   other: Value;
 }
 
@@ -101,6 +116,8 @@ function numLit(node: unknown): node is number {
   return typeof node === 'number' && Number.isFinite(node);
 }
 
+const IDENTITY = (a: number): number => a;
+
 interface AtomExpr {
   atom: HorizonAtom;
   key: string;
@@ -121,14 +138,16 @@ function atomExpr(node: unknown): AtomExpr | null {
     const args = argsOf(raw);
     // Extra arguments are evaluated and ignored; a timed one is not handled.
     if (args.some(readsClock)) return null;
-    return { atom: { kind: op === 'days_since' ? 'since' : 'until', date: valueOf(args[0]), journey: '' }, key: JSON.stringify([op, args[0] ?? null]), apply: (a) => a };
+    const arg = args[0];
+    const path = isRule(arg) && 'var' in arg && typeof arg.var === 'string' && arg.var !== '' ? arg.var : null;
+    return { atom: { kind: op === 'days_since' ? 'since' : 'until', date: valueOf(arg), journey: '', slot: path === null ? -1 : dateSlot(path), cmps: [] }, key: JSON.stringify([op, arg ?? null]), apply: IDENTITY };
   }
   if (op === 'var') {
     const p = varPath(raw);
     if (p === null || (Array.isArray(raw) && raw.length > 1)) return null;
     const segs = p.split('.');
     if (segs.length !== 3 || segs[0] !== 'journey' || segs[2] !== 'daysInStage') return null;
-    return { atom: { kind: 'stage', date: { lit: true, v: null }, journey: segs[1] }, key: JSON.stringify(['stage', segs[1]]), apply: (a) => a };
+    return { atom: { kind: 'stage', date: { lit: true, v: null }, journey: segs[1], slot: -1, cmps: [] }, key: JSON.stringify(['stage', segs[1]]), apply: IDENTITY };
   }
   if (op === '+' && Array.isArray(raw)) {
     const at = raw.findIndex((n) => !numLit(n));
@@ -236,7 +255,16 @@ export class HorizonPlanBuilder {
     }
     const offset = expr.apply(0);
     const slope = expr.apply(1) - offset >= 0 ? 1 : -1;
-    this.plan.cmps.push({ op, atom, atomLeft, apply: expr.apply, slope, offset, other: valueOf(atomLeft ? right : left) });
+    const other = valueOf(atomLeft ? right : left);
+    const plain = expr.apply === IDENTITY;
+    let T = NaN;
+    if (plain && other.lit && typeof other.v === 'number') {
+      const o = atomLeft ? op : MIRROR[op];
+      if (o === '<' || o === '<=' || o === '>' || o === '>=') T = threshold(o, other.v);
+    }
+    const cmp: HorizonCmp = { op, atom, atomLeft, apply: expr.apply, slope, offset, plain, T, other };
+    this.plan.cmps.push(cmp);
+    this.plan.atoms[atom].cmps.push(cmp);
   }
 }
 
@@ -257,49 +285,85 @@ function valueNow(v: Value, data: ConditionData, nowMs: number): unknown {
   return v.lit ? v.v : v.run(data, nowMs);
 }
 
-/** Scratch per atom: the date's epoch ms (NaN: not read yet this call; null date: Infinity). */
-let atomMs = new Float64Array(0);
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Thrown-by-a-side marker of atomDate (a date rule that throws). */
+const THREW = -Infinity;
 
 /**
  * The earliest instant after nowMs at which one of the plan's comparisons changes its result,
  * with the data as it is; Infinity when none ever does; -1 when one cannot be worked out (a
  * side throws), which the caller reads as "the next midnight".
- * `entered` gives a journey's stage entry time (ms) or null when the account is not in it.
+ * `journeys` are the account's journey positions (for daysInStage).
  */
-export function horizonOf(plan: HorizonPlan, data: ConditionData, nowMs: number, entered: (journey: string) => number | null): number {
-  const atoms = plan.atoms;
-  if (atomMs.length < atoms.length) atomMs = new Float64Array(atoms.length);
-  atomMs.fill(NaN, 0, atoms.length);
+export function horizonOf(plan: HorizonPlan, data: ConditionData, nowMs: number, journeys: Readonly<Record<string, { enteredAt: string }>>): number {
   let best = Infinity;
-  const cmps = plan.cmps;
-  for (let i = 0; i < cmps.length; i++) {
-    const c = cmps[i];
-    const atom = atoms[c.atom];
-    let d = atomMs[c.atom];
-    if (d !== d) {
-      let ms: number | null;
-      if (atom.kind === 'stage') ms = entered(atom.journey);
+  const atoms = plan.atoms;
+  for (let i = 0; i < atoms.length; i++) {
+    const atom = atoms[i];
+    const d = atomDate(atom, data, nowMs, journeys);
+    if (d !== d) continue; // no date: the atom is null at every instant
+    if (d === THREW) return -1;
+    const cmps = atom.cmps;
+    for (let j = 0; j < cmps.length; j++) {
+      const c = cmps[j];
+      let other: unknown;
+      if (c.other.lit) other = c.other.v;
       else {
         try {
-          ms = parseDateMs(valueNow(atom.date, data, nowMs));
+          other = c.other.run(data, nowMs);
         } catch {
           return -1;
         }
       }
-      d = atomMs[c.atom] = ms === null ? Infinity : ms;
+      const t = cmpChange(c, atom.kind, d, other, nowMs);
+      if (t < best) best = t;
     }
-    if (d === Infinity) continue; // no date: the atom is null at every instant
-    let other: unknown;
-    try {
-      other = valueNow(c.other, data, nowMs);
-    } catch {
-      return -1;
-    }
-    const t = cmpChange(c, atom.kind, d, other, nowMs);
-    if (t < best) best = t;
   }
   return best;
 }
+
+/** The instant an atom counts from (ms), NaN for none (null at every instant), THREW when its date rule throws. */
+function atomDate(atom: HorizonAtom, data: ConditionData, nowMs: number, journeys: Readonly<Record<string, { enteredAt: string }>>): number {
+  if (atom.kind === 'stage') {
+    const pos = hasOwn.call(journeys, atom.journey) ? journeys[atom.journey] : undefined;
+    return pos === undefined ? NaN : timeMs(pos.enteredAt); // not in the journey: daysInStage reads null
+  }
+  let value: unknown;
+  // The date's own compiled rule reads it (for a plain name, a load V8 compiles per name).
+  try {
+    value = valueNow(atom.date, data, nowMs);
+  } catch {
+    return THREW;
+  }
+  const ms = dateMs(atom, value, data);
+  return ms === null ? NaN : ms;
+}
+
+/** Epoch ms of a date value (parseDateMs), read from the data's date cache when already parsed there. */
+function dateMs(atom: HorizonAtom, value: unknown, data: ConditionData): number | null {
+  if (atom.slot >= 0 && typeof value === 'string') {
+    const cache = (data as { [DATE_CACHE]?: DateCache | null })[DATE_CACHE];
+    const at = SLOT_SIZE * atom.slot;
+    if (cache != null && cache.slots.length > at && cache.slots[at] === value) {
+      const day = cache.slots[at + 1];
+      return day === null ? null : (day as number) * DAY_MS + (cache.slots[at + 2] as number);
+    }
+  }
+  if (typeof value !== 'string') return parseDateMs(value);
+  // Date texts repeat across accounts (a date-only text is one of a few hundred days): remembered.
+  let ms = parsedDates.get(value);
+  if (ms === undefined) {
+    const p = parseDateMs(value);
+    ms = p === null ? NaN : p;
+    if (parsedDates.size >= PARSED_DATES_MAX) parsedDates.clear();
+    parsedDates.set(value, ms);
+  }
+  return ms === ms ? ms : null;
+}
+
+const parsedDates = new Map<string, number>();
+const PARSED_DATES_MAX = 50_000;
 
 /** The atom's value at nowMs for a date (or stage entry) at d ms. */
 function atomAt(kind: HorizonAtom['kind'], d: number, nowMs: number): number {
@@ -317,8 +381,17 @@ function atomAt(kind: HorizonAtom['kind'], d: number, nowMs: number): number {
  */
 export function cmpChange(c: HorizonCmp, kind: HorizonAtom['kind'], d: number, other: unknown, nowMs: number): number {
   const aNow = atomAt(kind, d, nowMs);
-  const holds = (a: number) => (c.atomLeft ? compare(c.op, c.apply(a), other) : compare(c.op, other, c.apply(a)));
-  const now = holds(aNow);
+  if (c.T === c.T) {
+    // A literal threshold: the change is where a reaches T (rising) or falls below it.
+    if (kind === 'until') return aNow >= c.T ? d - c.T * DAY_MS + 1 : Infinity;
+    return aNow < c.T ? d + c.T * DAY_MS : Infinity;
+  }
+  if (c.plain && typeof other === 'number') {
+    const a = plainChange(c.op, c.atomLeft, kind === 'until', aNow, other);
+    if (a === null) return Infinity;
+    return kind === 'until' ? d - (a + 1) * DAY_MS + 1 : d + a * DAY_MS;
+  }
+  const now = holds(c, aNow, other);
   const k = Number(other);
   const x = (k - c.offset) / c.slope;
   // NaN (text, objects, null for ==) never compares true or never false; infinite never changes.
@@ -326,10 +399,48 @@ export function cmpChange(c: HorizonCmp, kind: HorizonAtom['kind'], d: number, o
   const lo = Math.floor(x) - 2, hi = Math.ceil(x) + 2;
   if (kind === 'until') {
     // Values below aNow, highest first; value A first holds at d - (A + 1) days + 1 ms.
-    for (let a = Math.min(hi, aNow - 1); a >= lo; a--) if (holds(a) !== now) return d - (a + 1) * DAY_MS + 1;
+    for (let a = Math.min(hi, aNow - 1); a >= lo; a--) if (holds(c, a, other) !== now) return d - (a + 1) * DAY_MS + 1;
     return Infinity;
   }
   // since / stage: values above aNow (and at least 1 for stage), lowest first; value A holds from d + A days.
-  for (let a = Math.max(lo, aNow + 1); a <= hi; a++) if (holds(a) !== now) return d + a * DAY_MS;
+  for (let a = Math.max(lo, aNow + 1); a <= hi; a++) if (holds(c, a, other) !== now) return d + a * DAY_MS;
   return Infinity;
+}
+
+/** The T of a relational `a o k` over whole numbers a: it holds for a >= T (>=, >) or for a < T (<, <=). */
+function threshold(o: CmpOp, k: number): number {
+  return o === '>=' || o === '<' ? Math.ceil(k) : Math.floor(k) + 1;
+}
+
+/** Mirror of a comparison operator (k < a is a > k). */
+const MIRROR: Record<CmpOp, CmpOp> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '===': '===', '!=': '!=', '!==': '!==' };
+
+/**
+ * The atom value at which `a op k` (a the atom's whole-number value, k a number) next changes its
+ * result as a moves one step a day from aNow (down when `falling`), or null for never. A
+ * relational comparison holds for a >= T or for a < T (T from k); it changes once a crosses T.
+ * An equality changes when a reaches k (a whole number) and when it leaves it.
+ */
+export function plainChange(op: CmpOp, atomLeft: boolean, falling: boolean, aNow: number, k: number): number | null {
+  if (k !== k) return null; // NaN: never true (never false for !=)
+  const o = atomLeft ? op : MIRROR[op];
+  let T: number;
+  switch (o) {
+    case '>=': case '<': case '>': case '<=': T = threshold(o, k); break;
+    default: {
+      // ==, ===, !=, !== between two numbers: equal only at a whole-number k.
+      if (!Number.isInteger(k)) return null;
+      if (aNow === k) return falling ? k - 1 : k + 1;
+      if (falling) return aNow > k ? k : null;
+      return aNow < k ? k : null;
+    }
+  }
+  if (!Number.isFinite(T)) return null;
+  if (falling) return aNow >= T ? T - 1 : null;
+  return aNow < T ? T : null;
+}
+
+/** The comparison's result when its atom has value a. (A function, not a closure per call: this runs per account.) */
+function holds(c: HorizonCmp, a: number, other: unknown): boolean {
+  return c.atomLeft ? compare(c.op, c.apply(a), other) : compare(c.op, other, c.apply(a));
 }
