@@ -140,6 +140,9 @@ describe('the CSM queue', () => {
     const nobody = await maya.post(`/api/tasks/${task.id}/reassign`, { owner: 'ghost' });
     expect(nobody.status).toBe(400);
     expect(nobody.body.error.details).toEqual([{ path: '/owner', message: 'no user "ghost"' }]);
+    const toViewer = await maya.post(`/api/tasks/${task.id}/reassign`, { owner: 'viewer' });
+    expect(toViewer.status).toBe(400);
+    expect(toViewer.body.error.details).toEqual([{ path: '/owner', message: 'Vera Lind (Finance) (viewer) has the viewer role and cannot work tasks; choose a CSM' }]);
     expect((await maya.post(`/api/tasks/${task.id}/reassign`, { owner: 'csm-2' })).body.task.owner).toBe('csm-2');
     const daniel = await srv.login('daniel.okafor@waymark.test');
     expect((await daniel.get('/api/tasks/queue')).body.items.map((t: any) => t.id)).toContain(task.id);

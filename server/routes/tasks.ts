@@ -4,6 +4,7 @@
  */
 import { Router } from 'express';
 import type { AuthedUser, ServerContext } from '../context.js';
+import { hasRole } from '../auth/roles.js';
 import type { AccountSummary, TaskPatch } from '../store/types.js';
 import type { Task } from '../../engine/types.js';
 import type { Playbook } from '../../engine/schema/definitions.js';
@@ -239,6 +240,10 @@ export function tasksRouter(ctx: ServerContext): Router {
     const task = await loadTask(String(req.params.id));
     const target = await ctx.store.getUser(body.owner);
     if (!target) throw badRequest('Request body is invalid', [{ path: '/owner', message: `no user "${body.owner}"` }]);
+    // The new owner must be able to work it: a read-only user could see the task and do nothing with it.
+    if (!hasRole(target.roles, ['csm'])) {
+      throw badRequest('Request body is invalid', [{ path: '/owner', message: `${target.name} (${target.id}) has the ${target.roles.join(', ') || 'no'} role and cannot work tasks; choose a CSM` }]);
+    }
     res.json({ task: await change(userOf(res), task, { owner: target.id, note: `reassigned from ${task.owner} to ${target.id}` }) });
   });
 
