@@ -3,7 +3,7 @@
  * rendered with the account's data, and the actions a CSM takes on it.
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { useApi } from './useApi.js';
 import { Link, navigate } from './router.js';
 import { Async, Card, Empty, ErrorBox, Field, Modal, PageHeader, PriorityBadge, TypeBadge, useToast, Loading } from './ui.js';
@@ -74,6 +74,24 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
   const [pendingSteps, setPendingSteps] = useState<Record<string, boolean>>({});
   const nowMs = Date.now();
 
+  /** After anything that can change the task on the server (an activity can close it), show its current state. */
+  function reloadAll() {
+    reload();
+    accountRes.reload();
+    audit.reload();
+  }
+  /** A 409 means someone or something closed or completed the task meanwhile: reload it and say so plainly. */
+  function failed(e: unknown) {
+    if (e instanceof ApiError && e.status === 409) {
+      setError(new Error('This task is no longer open: it was closed or completed meanwhile. The page now shows its current state.'));
+      setSnoozeOpen(false);
+      setReassignOpen(false);
+      reloadAll();
+    } else {
+      setError(e as Error);
+    }
+  }
+
   async function toggleStep(stepId: string, title: string, done: boolean) {
     setPendingSteps((p) => ({ ...p, [stepId]: done }));
     setError(null);
@@ -83,7 +101,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
       reload();
       audit.reload();
     } catch (e) {
-      setError(e as Error);
+      failed(e);
       setPendingSteps((p) => { const n = { ...p }; delete n[stepId]; return n; });
     }
   }
@@ -104,11 +122,9 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
       await api.post(`/api/tasks/${encodeURIComponent(task.id)}${path}`, body);
       toast(done);
       after?.();
-      reload();
-      accountRes.reload();
-      audit.reload();
+      reloadAll();
     } catch (e) {
-      setError(e as Error);
+      failed(e);
     } finally {
       setBusy(null);
     }
@@ -181,10 +197,10 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
               </ul>
             )}
           </Card>
-          {(detail.email ?? task.email) && <EmailDraft email={(detail.email ?? task.email)!} html={detail.emailHtml} accountId={accountId} canSend={canWork(user)} onSent={() => { accountRes.reload(); }} />}
+          {(detail.email ?? task.email) && <EmailDraft email={(detail.email ?? task.email)!} html={detail.emailHtml} accountId={accountId} canSend={canWork(user)} onSent={reloadAll} />}
           {canWork(user) && (
             <Card title="Log an activity">
-              <ActivityForm accountId={accountId} onLogged={() => accountRes.reload()} />
+              <ActivityForm accountId={accountId} onLogged={reloadAll} />
             </Card>
           )}
         </div>
