@@ -82,6 +82,7 @@ describe('ingest -> worker -> queues', () => {
         { id: 'bad-2', renewalDate: '2027-02-30', nickname: 'x' },
         { name: 'no id' },
         { id: 'bad-3', deploymentPct: 50 },
+        { id: 'bad-4', name: 'Out of range', nps: 42, mrr: -5, csmSentiment: 3 },
       ],
     });
     expect(res.status).toBe(200);
@@ -94,7 +95,11 @@ describe('ingest -> worker -> queues', () => {
       expect.objectContaining({ index: 2, id: 'bad-2', path: '/nickname', message: 'unknown property "nickname"' }),
       expect.objectContaining({ index: 3, id: null, path: '/id', message: 'is required' }),
       expect.objectContaining({ index: 4, path: '/deploymentPct', message: expect.stringContaining('derived') }),
+      // The data dictionary's ranges (NPS 0-10, MRR not negative), as the events endpoint checks a score.
+      { index: 5, id: 'bad-4', path: '/nps', message: 'must be <= 10' },
+      { index: 5, id: 'bad-4', path: '/mrr', message: 'must be >= 0' },
     ]));
+    expect(r.filter((x) => x.index === 5)).toHaveLength(2);
     expect(await srv.store.countAccounts()).toBe(1);
     expect(await srv.store.getAccount('bad-1')).toBeNull();
   });

@@ -93,6 +93,8 @@ const CASES: Record<string, Expect[]> = {
   ],
   'bad-template-fallback.json': [['nodes/0/task/reason', /^merge field \{\{days_since account.lastCsmUpdateAt \| default a while\}\}: after "\|" write default "text to show when the value is missing"/, { nodeId: 'call' }]],
   'fields-enum-without-values/fields.json': [['fields/3', /^enum field region has no values/, { nodeId: 'region' }]],
+  // a range no value fits (the minimum on a text field is only a warning)
+  'fields-range-reversed/fields.json': [['fields/1/minimum', /^field nps has a minimum \(10\) above its maximum \(0\): no value would be accepted$/, { nodeId: 'nps' }]],
   'fields-reserved-name/fields.json': [['fields/3/name', /^field name "health" is reserved/, { nodeId: 'health' }]],
   'fields-derived-unknown-field/fields.json': [['fields/3/derived/*/0/var', /unknown field mrrr - did you mean mrr\?/, { nodeId: 'arr' }]],
 };
@@ -123,5 +125,12 @@ describe('each invalid fixture produces its rule\'s problem', () => {
     const dir = new URL('./fixtures/invalid/', import.meta.url);
     const onDisk = readdirSync(dir).map((f) => (statSync(new URL(f, dir)).isDirectory() ? `${f}/fields.json` : f));
     expect(onDisk.sort()).toEqual(Object.keys(CASES).sort());
+  });
+});
+
+describe('data dictionary ranges', () => {
+  it('warn when set on a field that is not a number', () => {
+    const warnings = problemsOf('fields-range-reversed/fields.json').filter((p) => p.severity === 'warning');
+    expect(warnings).toEqual([expect.objectContaining({ path: 'fields/0/minimum', message: 'minimum only applies to number and integer fields; name is a string field', nodeId: 'name' })]);
   });
 });

@@ -275,6 +275,8 @@ export const FieldDef = Type.Object(
     label: Text('Label shown in the rule builder'),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
     values: Type.Optional(Type.Array(Type.String(), { description: 'Allowed values of an enum field' })),
+    minimum: Type.Optional(Type.Number({ description: 'Lowest value a number or integer field may hold: ingest rejects a record below it' })),
+    maximum: Type.Optional(Type.Number({ description: 'Highest value a number or integer field may hold: ingest rejects a record above it' })),
     builtin: Type.Optional(Type.Boolean()),
     derived: Type.Optional(Type.Unknown({ description: 'A JSON Logic expression over other fields; computed, not stored' })),
   },

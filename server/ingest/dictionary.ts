@@ -28,14 +28,22 @@ export function dictionaryOf(ctx: Pick<ServerContext, 'library' | 'config'>): Fi
 export function fieldSchema(f: FieldDef): object {
   switch (f.type) {
     case 'string': return { type: ['string', 'null'], maxLength: 10_000 };
-    case 'number': return { type: ['number', 'null'] };
-    case 'integer': return { type: ['integer', 'null'] };
+    case 'number': return { type: ['number', 'null'], ...bounds(f) };
+    case 'integer': return { type: ['integer', 'null'], ...bounds(f) };
     case 'boolean': return { type: ['boolean', 'null'] };
     case 'date': return { type: ['string', 'null'], format: 'wm-date' };
     case 'enum': return { enum: [...(f.values ?? []), null] };
     case 'list': return { type: ['array', 'null'], items: { type: 'string', maxLength: 1000 }, maxItems: 1000 };
     default: return {};
   }
+}
+
+/** The dictionary's range of a number field (ajv then names the field and the bound it broke). */
+function bounds(f: FieldDef): { minimum?: number; maximum?: number } {
+  return {
+    ...(typeof f.minimum === 'number' ? { minimum: f.minimum } : {}),
+    ...(typeof f.maximum === 'number' ? { maximum: f.maximum } : {}),
+  };
 }
 
 const ID_SCHEMA = { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\s/?#]([^/?#]*[^\\s/?#])?$' };
