@@ -118,7 +118,7 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
           </Card>
         </div>
         <div>
-          <Card title="Health"><HealthMeasures health={health} computedAt={detail.state?.lastEvaluatedAt} />
+          <Card title="Health"><HealthMeasures health={health} computedAt={detail.state?.lastEvaluatedAt} account={a} />
             {healthHistory.length > 0 && (
               <>
                 <h3>History</h3>

@@ -1,8 +1,12 @@
 /** Account context pieces shared by the task page and the account page. */
 import { useState } from 'react';
-import type { Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
+import type { Account, Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
+import type { FieldDef, Scorecard } from '../../../engine/schema/definitions.js';
 import { arrows, formatDate, formatDateTime, formatNumber, humanize } from './format.js';
 import { Empty, HealthBadge } from './ui.js';
+import { useApi } from './useApi.js';
+import { dictionaryFields } from './DictionaryFilters.js';
+import { measureCoverage } from './health-coverage.js';
 
 const COLOR_VAR: Record<string, string> = { green: 'var(--wm-ok)', yellow: 'var(--wm-warn)', red: 'var(--wm-danger)' };
 
@@ -10,8 +14,9 @@ const COLOR_VAR: Record<string, string> = { green: 'var(--wm-ok)', yellow: 'var(
  * health.at is when the score last changed (the engine keeps the old object while nothing
  * moves); computedAt, the account's last evaluation, is when it was last checked.
  */
-export function HealthMeasures({ health, computedAt }: { health: Health | null | undefined; computedAt?: string | null }) {
-  if (!health) return <Empty title="No health score yet">It appears after the account's first evaluation.</Empty>;
+export function HealthMeasures({ health, computedAt, account }: { health: Health | null | undefined; computedAt?: string | null; account?: Account | null }) {
+  if (!health && !computedAt) return <Empty title="No health score yet">It appears after the account's first evaluation.</Empty>;
+  if (!health) return <NotScored computedAt={computedAt!} account={account ?? null} />;
   const measures = Object.entries(health.measures ?? {});
   return (
     <div>
@@ -39,6 +44,36 @@ export function HealthMeasures({ health, computedAt }: { health: Health | null |
         </table>
       )}
     </div>
+  );
+}
+
+/** The scorecard the engine scores with ("health", as engine/runtime/compile.ts picks it). */
+const SCORECARD_ID = 'health';
+
+/**
+ * An evaluated account without a score: the engine found too little data. Says so, and which
+ * measures lack data, from the scorecard that is live (its draft may have moved on).
+ */
+function NotScored({ computedAt, account }: { computedAt: string; account: Account | null }) {
+  const described = useApi<{ definition?: Scorecard; liveVersion?: number | null; draftChanged?: boolean }>(account ? `/api/definitions/${SCORECARD_ID}` : null);
+  const liveVersion = described.data?.draftChanged && described.data.liveVersion ? described.data.liveVersion : null;
+  const live = useApi<{ content?: Scorecard }>(liveVersion ? `/api/definitions/${SCORECARD_ID}/versions/${liveVersion}` : null);
+  const dictionary = useApi<unknown>(account ? '/api/fields' : null);
+  const scorecard = liveVersion ? live.data?.content : described.data?.definition;
+  const coverage = account && scorecard?.kind === 'scorecard' && dictionary.data !== undefined
+    ? measureCoverage(scorecard, dictionaryFields(dictionary.data) as Partial<FieldDef>[], account, Date.parse(computedAt))
+    : null;
+  const share = coverage ? coverage.minCoverage : 0.5;
+  const needed = share === 0.5 ? 'half' : `${Math.round(share * 100)}%`;
+  return (
+    <Empty title="Not scored: too little data">
+      Evaluated {formatDateTime(computedAt)}, but less than {needed} of the scorecard's measure weight has data, so there is no health score.
+      {coverage && coverage.missing.length > 0 && (
+        <span style={{ display: 'block', marginTop: 6 }} data-testid="health-missing">
+          No data for: {coverage.missing.map((m) => `${m.name} (weight ${formatNumber(m.weight)})`).join(', ')}.
+        </span>
+      )}
+    </Empty>
   );
 }
 
