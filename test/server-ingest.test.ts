@@ -197,6 +197,15 @@ describe('ingest -> worker -> queues', () => {
     expect(await srv.store.getAccount('c2')).toBeNull();
   });
 
+  it('imports the sample CSV the README points to (flag.<name> columns as npm run simulate reads them)', async () => {
+    const csv = fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/accounts/sample-book.csv'), 'utf8');
+    const res = await admin.request('POST', '/api/accounts/import', csv, { 'content-type': 'text/csv' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ rows: 4, accepted: 4, rejected: [] });
+    expect((await srv.store.getAccount('acme'))!.account).toMatchObject({ tags: ['vip', 'emea'], flags: { strategic: true }, fields: { owner: 'csm-1', mrr: 4200 } });
+    expect((await srv.store.getAccount('globex'))!.account.flags).toEqual({ strategic: false });
+  });
+
   it('refuses a CSV whose header names unknown fields, saying which', async () => {
     const res = await admin.request('POST', '/api/accounts/import', 'id,name,colour\nx,X,red\n', { 'content-type': 'text/csv' });
     expect(res.status).toBe(400);

@@ -8,7 +8,7 @@
  * --dir <folder> (definitions, default playbooks/).
  * Accounts JSON: a list of accounts ({ id, fields, tags?, flags? } or flat { id, name, tier, ... }),
  * or { accounts: [...], events?: [...] }. CSV: a header row; `id` plus dictionary field names,
- * `tags` separated by `;`, `flag.<name>` columns.
+ * `tags` separated by `;`, `flag.<name>` (or `flags.<name>`) columns.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -107,9 +107,9 @@ function toAccount(rec: Record<string, unknown>, fields: Map<string, FieldDef>, 
     if (k === 'id') continue;
     if (k === 'tags') acc.tags = Array.isArray(v) ? (v as string[]) : String(v ?? '').split(/[;|]/).map((s) => s.trim()).filter(Boolean);
     else if (k === 'flags' && v && typeof v === 'object') acc.flags = v as Record<string, boolean>;
-    else if (k.startsWith('flag.')) {
+    else if (/^flags?\./.test(k)) {
       const b = typeof v === 'boolean' ? v : convert({ name: k, type: 'boolean', label: k }, String(v ?? ''), where);
-      if (b !== undefined) acc.flags[k.slice(5)] = b as boolean;
+      if (b !== undefined) acc.flags[k.slice(k.indexOf('.') + 1)] = b as boolean;
     } else {
       const value = typeof v === 'string' ? convert(fields.get(k), v, where) : v;
       if (value !== undefined) acc.fields[k] = value;

@@ -1,6 +1,6 @@
 /**
  * CSV account import: the header row names fields (and "id"; "tags" split on ';';
- * "flags.<name>" columns are booleans). Cells are coerced per the dictionary; a bad row
+ * "flag.<name>" or "flags.<name>" columns are booleans, as `npm run simulate` reads them). Cells are coerced per the dictionary; a bad row
  * is reported by row number (the header is row 1), field and reason; the rest are kept.
  * Parsed as a stream and stored in chunks so a large file never sits in memory whole.
  */
@@ -31,7 +31,8 @@ function planColumns(headers: string[], fields: FieldDef[]): Column[] {
     seen.add(h);
     if (h === 'id') return { header: h, kind: 'id' };
     if (h === 'tags') return { header: h, kind: 'tags' };
-    if (h.startsWith('flags.') && /^[a-z0-9][a-z0-9_-]*$/.test(h.slice(6))) return { header: h, kind: 'flag', flag: h.slice(6) };
+    const flag = /^flags?\.([a-z0-9][a-z0-9_-]*)$/.exec(h);
+    if (flag) return { header: h, kind: 'flag', flag: flag[1] };
     const f = byName.get(h);
     if (!f) problems.push({ path: `/header/${i}`, message: `"${h}" is not a field of the data dictionary` });
     else if (f.derived !== undefined) problems.push({ path: `/header/${i}`, message: `"${h}" is a derived field: it is computed, not imported` });
