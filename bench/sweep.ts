@@ -41,7 +41,7 @@ export interface SweepFigures {
   /** Days 2..8, each day only the due accounts, results applied: accounts * 7 / CPU seconds of the 7 passes (best of 3). */
   week_daily_pass_accounts_per_s: number;
   /** The same over days 3..8 (after the day-2 look that follows the first evaluation). */
-  steady_daily_pass_accounts_per_s: number;
+  days3to8_daily_pass_accounts_per_s: number;
   /** Accounts due on each day 2..8, e.g. "100000/5321/...". */
   week_due_per_day: string;
   /** CPU ms of each day's pass, days 2..8. */
@@ -53,7 +53,15 @@ export interface SweepFigures {
   week_all_accounts_per_s: number;
   week_all_cpu_ms_per_day: string;
   /** Mean share of the book due per day over days 3..8. */
-  steady_due_share: number;
+  days3to8_due_share: number;
+  /**
+   * A week a month later (days 31..37, after days 9..30 were run the same way): the recurring
+   * load once the first evaluation's aftermath (journeys settling, the playbooks every account
+   * started on day 1 and their weekly waits) has passed. Accounts * 7 / CPU seconds, one rep.
+   */
+  month_later_daily_pass_accounts_per_s: number;
+  month_later_due_per_day: string;
+  month_later_cpu_ms_per_day: string;
   accounts_per_s: number;
   tasks_created: number;
   effects: number;
@@ -164,8 +172,9 @@ export function benchSweep(opts: { accounts: number; now?: string }): SweepFigur
   let steadyUs = Infinity;
   let duePerDay: number[] = [];
   let msPerDay: number[] = [];
+  let lastBook: SweepBook | null = null;
   for (let rep = 0; rep < 3; rep++) {
-    const book = { accounts: accounts.slice(), states: states.slice(), runs: runs.slice(), open: open.slice(), wakes: wakes.slice() };
+    const book = lastBook = { accounts: accounts.slice(), states: states.slice(), runs: runs.slice(), open: open.slice(), wakes: wakes.slice() };
     const perDay: number[] = [];
     const ms: number[] = [];
     let total = 0, steady = 0;
@@ -186,6 +195,21 @@ export function benchSweep(opts: { accounts: number; now?: string }): SweepFigur
     if (steady < steadyUs) steadyUs = steady;
     duePerDay = perDay;
   }
+  // On from day 9, one rep: days 9..30 untimed, then a timed week.
+  const later = lastBook!;
+  for (let d = 8; d <= 29; d++) dailyPass(lib, later, nowMs + d * DAY, new Date(nowMs + d * DAY).toISOString(), false);
+  let laterUs = 0;
+  const laterDue: number[] = [];
+  const laterMs: number[] = [];
+  for (let d = 30; d <= 36; d++) {
+    const dayMs = nowMs + d * DAY;
+    const c = process.cpuUsage();
+    laterDue.push(dailyPass(lib, later, dayMs, new Date(dayMs).toISOString(), false));
+    const us = cpuUs(process.cpuUsage(c));
+    laterMs.push(Math.round(us / 1000));
+    laterUs += us;
+  }
+
   // The same week, every account every day (one rep).
   const allBook = { accounts: accounts.slice(), states: states.slice(), runs: runs.slice(), open: open.slice(), wakes: wakes.slice() };
   let allUs = 0;
@@ -213,12 +237,15 @@ export function benchSweep(opts: { accounts: number; now?: string }): SweepFigur
     daily_pass_accounts_per_s: perS(dailyUs * 1000),
     daily_pass_due: dailyDue,
     week_daily_pass_accounts_per_s: perS((weekUs * 1000) / 7),
-    steady_daily_pass_accounts_per_s: perS((steadyUs * 1000) / 6),
+    days3to8_daily_pass_accounts_per_s: perS((steadyUs * 1000) / 6),
     week_due_per_day: duePerDay.join('/'),
     week_cpu_ms_per_day: msPerDay.join('/'),
     week_all_accounts_per_s: perS((allUs * 1000) / 7),
     week_all_cpu_ms_per_day: allMs.join('/'),
-    steady_due_share: Math.round((duePerDay.slice(1).reduce((a, b) => a + b, 0) / 6 / accounts.length) * 10_000) / 10_000,
+    days3to8_due_share: Math.round((duePerDay.slice(1).reduce((a, b) => a + b, 0) / 6 / accounts.length) * 10_000) / 10_000,
+    month_later_daily_pass_accounts_per_s: perS((laterUs * 1000) / 7),
+    month_later_due_per_day: laterDue.join('/'),
+    month_later_cpu_ms_per_day: laterMs.join('/'),
     accounts_per_s: perS(recheckNs),
     tasks_created: tasksCreated,
     effects,
