@@ -5,6 +5,7 @@
 import { analyzeRule, type VarScope } from '../conditions/index.js';
 import { analyzeTemplate } from '../templates/index.js';
 import { joinPath, type Problem } from './problem.js';
+import { emptyValueComparisons } from './empty-comparisons.js';
 
 export interface Where {
   nodeId?: string;
@@ -30,7 +31,9 @@ export class Collector {
     try {
       const { errors, vars } = analyzeRule(rule, scope);
       for (const e of errors) this.error(joinPath(path, e.path), e.message, where);
-      return errors.length ? [] : vars;
+      if (errors.length) return [];
+      for (const w of emptyValueComparisons(rule, this.scope.fields)) this.warning(joinPath(path, w.path), w.message, where);
+      return vars;
     } catch (e) {
       this.error(path, `this rule could not be checked: ${(e as Error).message}`, where);
       return [];
