@@ -62,6 +62,33 @@ describe('narrow screens', () => {
     expect(h.consoleErrors).toEqual([]);
   }, 120_000);
 
+  it('a leader reads analytics on a phone: wide tables scroll in their card, funnel stage names do not run together', async () => {
+    await h.page.setViewportSize({ width: 390, height: 844 });
+    await h.signIn('admin@waymark.test');
+    await h.goto('/analytics');
+    await h.page.getByTestId('funnel-table').waitFor();
+    await h.page.waitForLoadState('networkidle');
+    await h.shot('analytics-390');
+    // The elements wider than the screen that are not inside a sideways scroller, for the message.
+    const sticking = await h.page.evaluate(() => [...document.querySelectorAll('main *')].filter((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.right <= window.innerWidth + 0.5) return false;
+      for (let p = e.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== 'visible' && p.scrollWidth > p.clientWidth) return false;
+      return true;
+    }).slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}`));
+    expect({ scrollWidth: await h.page.evaluate(() => document.documentElement.scrollWidth), sticking }).toEqual({ scrollWidth: 390, sticking: [] });
+    // The funnel's x-axis stage labels do not overlap one another: the svg texts under each funnel chart's plot area (the legend is HTML).
+    const ticks = await h.page.locator('.wm-funnel-chart').evaluateAll((charts) => charts.flatMap((c) => {
+      const plotBottom = Math.max(...[...c.querySelectorAll('.recharts-cartesian-grid')].map((g) => g.getBoundingClientRect().bottom));
+      return [...c.querySelectorAll('svg text')].map((e) => e.getBoundingClientRect()).filter((r) => r.top >= plotBottom - 1)
+        .map((r) => ({ left: r.left, right: r.right, top: r.top, bottom: r.bottom }));
+    }));
+    expect(ticks.length).toBeGreaterThan(2);
+    const overlaps = ticks.slice(1).filter((t, i) => t.left < ticks[i].right - 0.5 && t.top < ticks[i].bottom - 0.5 && ticks[i].top < t.bottom - 0.5);
+    expect(overlaps).toEqual([]);
+    expect(h.consoleErrors).toEqual([]);
+  }, 120_000);
+
   it('a leader opens a playbook graph on a tablet and on a phone', async () => {
     await h.signIn('admin@waymark.test');
     for (const [width, height] of [[768, 1024], [390, 844]] as const) {

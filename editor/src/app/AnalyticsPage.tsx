@@ -100,6 +100,41 @@ export function volumeRange(nowMs: number): { from: string; to: string; currentW
   return { from: new Date(monday - 12 * 7 * DAY).toISOString(), to: new Date(nowMs).toISOString(), currentWeek: new Date(monday).toISOString().slice(0, 10) };
 }
 
+/** Average width of one character of an 11 px axis label, to fit a stage name in its band. */
+const TICK_CHAR_PX = 6.4;
+
+/**
+ * Splits a stage name into at most two lines of maxChars, the last cut with an ellipsis when the
+ * name is longer: side by side, full names ran together ("OnboardingInitial valueAdoption").
+ */
+export function tickLines(name: string, maxChars: number): string[] {
+  const max = Math.max(3, maxChars);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of name.split(/\s+/).filter(Boolean)) {
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= max) line += ' ' + word;
+    else { lines.push(line); line = word; }
+  }
+  if (line) lines.push(line);
+  const cut = (t: string) => (t.length > max ? t.slice(0, max - 1) + '…' : t);
+  if (lines.length <= 2) return lines.map(cut);
+  return [cut(lines[0]), cut(lines.slice(1).join(' '))];
+}
+
+/** An x-axis stage label that fits its band (wrapped, then abbreviated); the full name is its title. */
+function StageTick(props: { x?: number | string; y?: number | string; width?: number | string; visibleTicksCount?: number; payload?: { value?: unknown } }) {
+  const name = String(props.payload?.value ?? '');
+  const band = Number(props.width) / Math.max(1, props.visibleTicksCount ?? 1);
+  const lines = tickLines(name, Number.isFinite(band) ? Math.floor((band - 6) / TICK_CHAR_PX) : name.length);
+  return (
+    <text className="wm-stage-tick" x={Number(props.x)} y={Number(props.y)} textAnchor="middle" fontSize={11} fill="#5c6675">
+      <title>{name}</title>
+      {lines.map((l, i) => <tspan key={i} x={Number(props.x)} dy={i === 0 ? '0.9em' : '1.15em'}>{l}</tspan>)}
+    </text>
+  );
+}
+
 function FunnelSection({ data }: { data: unknown }) {
   const rows = funnelRows(data);
   if (rows.length === 0) return <Empty title="No journey data for these filters" />;
@@ -107,11 +142,11 @@ function FunnelSection({ data }: { data: unknown }) {
   return (
     <>
       <div className="wm-grid wm-grid-2">
-        <div className="wm-chart" aria-hidden="true">
+        <div className="wm-chart wm-funnel-chart" aria-hidden="true">
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={chart} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="name" tick={{ fontSize: 12 }} interval={0} />
+              <XAxis dataKey="name" tick={StageTick} interval={0} height={36} />
               <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
               <Tooltip />
               <Legend />
@@ -120,11 +155,11 @@ function FunnelSection({ data }: { data: unknown }) {
             </BarChart>
           </ResponsiveContainer>
         </div>
-        <div className="wm-chart" aria-hidden="true">
+        <div className="wm-chart wm-funnel-chart" aria-hidden="true">
           <ResponsiveContainer width="100%" height="100%">
             <ComposedChart data={chart} margin={{ top: 8, right: 8, bottom: 8, left: 0 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
-              <XAxis dataKey="name" tick={{ fontSize: 12 }} interval={0} />
+              <XAxis dataKey="name" tick={StageTick} interval={0} height={36} />
               <YAxis tick={{ fontSize: 12 }} label={{ value: 'days', angle: -90, position: 'insideLeft', fontSize: 12 }} />
               <Tooltip />
               <Legend />
@@ -186,7 +221,8 @@ function HealthSection({ data }: { data: unknown }) {
           {mix.expectedRetentionMrr !== null && <div className="wm-small" style={{ marginTop: 6 }}>By MRR: <strong>{pct(mix.expectedRetentionMrr)}</strong>{mix.expectedRetainedMrr !== null && <> ({formatMoney(mix.expectedRetainedMrr)} of MRR expected to renew)</>}</div>}
         </div>
       </div>
-      <table className="wm-table wm-chart-table">
+      <div className="wm-table-wrap wm-chart-table">
+      <table className="wm-table">
         <thead><tr><th>Health</th><th className="wm-num">Accounts</th><th className="wm-num">Share</th><th className="wm-num">Expected renewal rate</th>{mix.rows.some((r) => r.mrr !== null) && <th className="wm-num">MRR</th>}</tr></thead>
         <tbody>
           {mix.rows.map((r) => (
@@ -200,6 +236,7 @@ function HealthSection({ data }: { data: unknown }) {
           ))}
         </tbody>
       </table>
+      </div>
     </>
   );
 }
@@ -274,10 +311,12 @@ function VolumeSection({ data, ownerName, currentWeek }: { data: unknown; ownerN
       {byOwner.length > 0 && (
         <>
           <h3>By CSM</h3>
+          <div className="wm-table-wrap">
           <table className="wm-table">
             <thead><tr><th>CSM</th><th className="wm-num">CTAs</th></tr></thead>
             <tbody>{byOwner.map((o) => <tr key={o.owner}><td>{o.owner.startsWith('role:') ? `Unassigned (${humanize(o.owner.slice(5))} queue)` : o.name === o.owner ? ownerName(o.owner) : o.name}</td><td className="wm-num">{formatNumber(o.count)}</td></tr>)}</tbody>
           </table>
+          </div>
         </>
       )}
     </>
