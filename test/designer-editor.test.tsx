@@ -21,7 +21,7 @@ import { builderFields } from '../editor/src/designer/rule-model.js';
 import { cspAllowsEval } from '../editor/src/designer/engine-bridge.js';
 import { mergedForDiff } from '../editor/src/designer/VersionsPanel.js';
 import { attachAfter } from '../editor/src/designer/GraphEditor.js';
-import { accountPath, nodeCounts, forecastRows, taskList } from '../editor/src/designer/preview-report.js';
+import { accountPath, nodeCounts, forecastRows, taskList, weekLabel } from '../editor/src/designer/preview-report.js';
 import { PreviewPanel } from '../editor/src/designer/PreviewPanel.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -393,5 +393,37 @@ describe('preview on one account', () => {
     expect([...screen.getByLabelText('Values of New Co').children].map((c) => c.textContent)).toEqual([expect.stringMatching(/: 2$/)]);
     expect(document.querySelector('.wmd-path')!.textContent).toMatch(/^Onboarding.*entered/);
     vi.unstubAllGlobals();
+  });
+});
+
+describe('preview on the whole book', () => {
+  it('says how many accounts would enter and labels forecast weeks by their Monday', async () => {
+    const pb = read<Playbook>('stale-csm-update.json');
+    const task = (accountId: string, week: string) => ({ title: 'Stale CSM update', type: 'activity', priority: 'medium', owner: 'csm-1', dueAt: week, nodeId: 'n', playbookId: pb.id });
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200 });
+      if (url.includes('/preview')) {
+        return json({ id: pb.id, kind: 'playbook', ownerNames: { 'csm-1': 'Maya' }, accountsSimulated: 550,
+          playbooks: [{ playbookId: pb.id, name: pb.name, runs: 14, accounts: 12, completed: 0, exited: 0, active: 14, entered: { trigger: 12 }, outcomes: {}, tasks: 3 }],
+          accounts: [
+            { accountId: 'a', name: 'A', runs: [], stageChanges: [], tasks: [task('a', '2026-11-20T00:00:00.000Z'), task('a', '2026-11-27T00:00:00.000Z')] },
+            { accountId: 'b', name: 'B', runs: [], stageChanges: [], tasks: [task('b', '2026-11-21T00:00:00.000Z')] },
+          ],
+          forecast: { weeks: ['2026-W47', '2026-W48'], owners: [{ owner: 'csm-1', name: 'Maya', total: 3, weeks: { '2026-W47': 2, '2026-W48': 1 } }] } });
+      }
+      return new Response('{}', { status: 404 });
+    }));
+    render(<PreviewPanel doc={pb as Doc} decor={null} onDecor={() => {}} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Run on all accounts' }));
+    expect((await screen.findByTestId('book-summary')).textContent).toBe('Of 550 accounts, 12 would enter (14 runs); 3 tasks would be created (3 activity).');
+    vi.unstubAllGlobals();
+  });
+
+  it('names an ISO week by its Monday', () => {
+    expect(weekLabel('2026-W47')).toBe('Week of 16 Nov'); // 16-22 Nov 2026
+    expect(weekLabel('2026-W01')).toBe('Week of 29 Dec'); // 4 Jan 2026 is a Sunday
+    expect(weekLabel('2027-W01')).toBe('Week of 4 Jan');
+    expect(weekLabel('not a week')).toBe('not a week');
   });
 });

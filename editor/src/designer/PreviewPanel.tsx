@@ -9,7 +9,7 @@ import { ApiError } from '../api.js';
 import { definitionsApi, fieldList, type AccountLite, type PreviewReport } from './designer-api.js';
 import { builderFields, fieldFor, type BuilderField } from './rule-model.js';
 import { AccountPicker, accountName } from './AccountPicker.js';
-import { accountPath, accountStages, nodeCounts, taskList, forecastRows, type PathStepView, type TaskView, type ForecastRow } from './preview-report.js';
+import { accountPath, accountStages, nodeCounts, taskList, forecastRows, bookSummary, weekLabel, type PathStepView, type TaskView, type ForecastRow } from './preview-report.js';
 import { TRIGGER_ID, labelOf, type Doc } from './graph-model.js';
 import type { Definition } from '../../../engine/schema/definitions.js';
 
@@ -92,7 +92,7 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
   const [steps, setSteps] = useState<PathStepView[] | null>(null);
   const [why, setWhy] = useState<{ entry: NotEntered; labels: BuilderField[] } | null>(null);
   const [stop, setStop] = useState<{ stop: JourneyStop; labels: BuilderField[] } | null>(null);
-  const [book, setBook] = useState<{ accounts: number; counts: Record<string, number>; tasks: TaskView[]; rows: ForecastRow[]; owners: string[]; byType: Record<string, number> } | null>(null);
+  const [book, setBook] = useState<{ summary: string; counts: Record<string, number>; tasks: TaskView[]; rows: ForecastRow[]; owners: string[] } | null>(null);
 
   const run = async (which: 'one' | 'all') => {
     setBusy(which);
@@ -122,9 +122,7 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
         const names = report.ownerNames ?? {};
         const tasks = taskList(report, doc.kind === 'playbook' ? doc.id : undefined, names);
         const { rows, owners } = forecastRows(report);
-        const byType: Record<string, number> = {};
-        for (const t of tasks) byType[t.type] = (byType[t.type] ?? 0) + 1;
-        setBook({ accounts: report.accounts?.length ?? 0, counts, tasks, rows, owners, byType });
+        setBook({ summary: bookSummary(report, doc, tasks), counts, tasks, rows: rows.map((r) => ({ ...r, week: weekLabel(r.week) })), owners });
         onDecor({ label: `Whole book over ${days} days: accounts reaching each ${doc.kind === 'playbook' ? 'node' : 'stage'}`, path: new Map(), counts });
       }
     } catch (e) {
@@ -186,15 +184,14 @@ export function PreviewPanel({ doc, decor, onDecor, fields }: { doc: Doc; decor:
         <button type="button" className="wm-btn wm-btn-small" disabled={busy !== null} onClick={() => void run('all')}>{busy === 'all' ? 'Running…' : 'Run on all accounts'}</button>
         {book && (
           <>
-            <p className="wm-small">{book.accounts ? `${book.accounts} accounts simulated. ` : ''}{book.tasks.length} task{book.tasks.length === 1 ? '' : 's'} would be created
-              {Object.keys(book.byType).length ? ` (${Object.entries(book.byType).map(([k, v]) => `${v} ${k}`).join(', ')})` : ''}.</p>
+            <p className="wm-small" data-testid="book-summary">{book.summary}</p>
             {book.rows.length === 0 && <p className="wm-muted wm-small">No tasks in the forecast for the next {days} days.</p>}
             {book.rows.length > 0 && (
               <div className="wmd-chart" aria-label="Forecast tasks per owner per week">
                 <ResponsiveContainer width="100%" height={220}>
                   <BarChart data={book.rows} margin={{ top: 8, right: 8, bottom: 4, left: -18 }}>
                     <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                    <XAxis dataKey="week" tick={{ fontSize: 10 }} />
+                    <XAxis dataKey="week" tick={{ fontSize: 10 }} tickFormatter={(w) => String(w).replace(/^Week of /, "")} />
                     <YAxis allowDecimals={false} tick={{ fontSize: 10 }} />
                     <Tooltip />
                     <Legend wrapperStyle={{ fontSize: 11 }} />

@@ -60,3 +60,38 @@ export function forecastRows(report: Report): { rows: ForecastRow[]; owners: str
   });
   return { rows, owners: [...new Set(owners)] };
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "2026-W47" -> "Week of 16 Nov" (the ISO week's Monday, UTC); anything else is returned as is. */
+export function weekLabel(week: string): string {
+  const m = /^(\d{4})-W(\d{2})$/.exec(week);
+  if (!m) return week;
+  // ISO week 1 is the week with 4 January in it; weeks start on Monday.
+  const jan4 = Date.UTC(Number(m[1]), 0, 4);
+  const jan4Dow = (new Date(jan4).getUTCDay() + 6) % 7; // Monday 0 .. Sunday 6
+  const monday = new Date(jan4 + ((Number(m[2]) - 1) * 7 - jan4Dow) * 86_400_000);
+  return `Week of ${monday.getUTCDate()} ${MONTHS[monday.getUTCMonth()]}`;
+}
+
+/**
+ * The whole-book headline: how many of the simulated accounts enter (a playbook: accounts that
+ * start a run, and the runs) or move (a journey: accounts with a stage change), then the tasks.
+ */
+export function bookSummary(report: Report & { accountsSimulated?: number }, doc: { kind: string; id: string }, tasks: { type: string }[]): string {
+  const simulated = report.accountsSimulated ?? report.accounts?.length ?? 0;
+  const plural = (n: number, one: string, many = one + 's') => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  let head: string;
+  if (doc.kind === 'playbook') {
+    const p = report.playbooks?.find((x) => x.playbookId === doc.id);
+    const entering = p?.accounts ?? 0;
+    head = `Of ${plural(simulated, 'account')}, ${entering.toLocaleString('en-US')} would enter${p && p.runs !== entering ? ` (${plural(p.runs, 'run')})` : ''}`;
+  } else {
+    const moving = (report.accounts ?? []).filter((a) => a.stageChanges?.some((c) => c.journeyId === doc.id)).length;
+    head = `Of ${plural(simulated, 'account')}, ${moving.toLocaleString('en-US')} would enter or change a stage`;
+  }
+  const byType: Record<string, number> = {};
+  for (const t of tasks) byType[t.type] = (byType[t.type] ?? 0) + 1;
+  const types = Object.entries(byType).map(([k, v]) => `${v} ${k}`).join(', ');
+  return `${head}; ${plural(tasks.length, 'task')} would be created${types ? ` (${types})` : ''}.`;
+}
