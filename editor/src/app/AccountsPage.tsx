@@ -11,6 +11,22 @@ import { TierSegmentFilters } from './DictionaryFilters.js';
 
 const LIMIT = 50;
 
+/** Churned as the server counts it (server/analytics/load.ts isChurned): the flag, or a churn date. */
+export function isChurnedAccount(fields: Record<string, unknown>): boolean {
+  return fields.churned === true || (typeof fields.churnedAt === 'string' && !Number.isNaN(Date.parse(fields.churnedAt)));
+}
+
+/**
+ * "86 accounts match (7 churned)". The list route cannot count churned accounts beyond the page it
+ * returns, so when there are more pages the churned count is the page's, and says so.
+ */
+export function accountsHeadline(total: number, items: AccountRow[], anyFilter: boolean, paged: boolean): string {
+  const head = `${total.toLocaleString('en-US')} account${total === 1 ? '' : 's'}${anyFilter ? (total === 1 ? ' matches' : ' match') : ''}`;
+  const churned = items.filter((r) => isChurnedAccount(rowAccount(r).fields ?? {})).length;
+  if (churned === 0) return head;
+  return `${head} (${churned.toLocaleString('en-US')} churned${paged ? ' on this page' : ''})`;
+}
+
 export function AccountsPage() {
   const loc = useLocation();
   const { user } = useAuth();
@@ -41,7 +57,7 @@ export function AccountsPage() {
 
   return (
     <>
-      <PageHeader title="Accounts" subtitle={res.data ? `${res.data.total.toLocaleString('en-US')} account${res.data.total === 1 ? '' : 's'}${anyFilter ? ' match' : ''}` : 'Your customer book'} />
+      <PageHeader title="Accounts" subtitle={res.data ? accountsHeadline(res.data.total, res.data.items, anyFilter, res.data.total > res.data.items.length) : 'Your customer book'} />
       <form className="wm-filters" role="search" onSubmit={(e) => { e.preventDefault(); setSearch({ ...f, q, offset: undefined }); }}>
         <label className="wm-label">Search
           <input className="wm-input" type="search" value={q} placeholder="Name or id" onChange={(e) => setQ(e.target.value)} />
@@ -78,13 +94,15 @@ export function AccountsPage() {
                       const h = (row.health ?? state?.health) as { color?: string; score?: number } | null | undefined;
                       const stage = Object.values((row.journeys as Record<string, { stage: string }> | undefined) ?? state?.journeys ?? {})[0]?.stage;
                       const rd = daysUntil(a.fields.renewalDate, nowMs);
+                      const churned = isChurnedAccount(a.fields);
                       return (
-                        <tr key={a.id}>
-                          <td><Link to={`/accounts/${encodeURIComponent(a.id)}`}>{accountName(a)}</Link></td>
+                        <tr key={a.id} className={churned ? 'wm-row-churned' : undefined}>
+                          <td><Link to={`/accounts/${encodeURIComponent(a.id)}`}>{accountName(a)}</Link>
+                            {churned && <> <span className="wm-badge wm-badge-churned" title="This customer has churned: no playbooks run for it and the Team page leaves it out">Churned</span></>}</td>
                           <td>{humanize(a.fields.tier)}</td>
                           <td>{humanize(a.fields.segment)}</td>
                           <td className="wm-num">{formatMoney(a.fields.mrr)}</td>
-                          <td className="wm-nowrap">{formatDate(a.fields.renewalDate)}{rd !== null && <div className={'wm-small ' + (rd >= 0 && rd <= 90 ? 'wm-overdue' : 'wm-muted')}>{relativeDays(rd)}</div>}</td>
+                          <td className="wm-nowrap">{formatDate(a.fields.renewalDate)}{rd !== null && <div className={'wm-small ' + (!churned && rd >= 0 && rd <= 90 ? 'wm-overdue' : 'wm-muted')}>{relativeDays(rd)}</div>}</td>
                           <td><HealthBadge color={h?.color} score={h?.score} /></td>
                           <td>{stage ? humanize(stage) : <span className="wm-muted">—</span>}</td>
                           <td>{typeof a.fields.owner === 'string' ? names.get(a.fields.owner) ?? a.fields.owner : '—'}</td>
