@@ -21,6 +21,7 @@ import { accountsRouter } from './routes/accounts.js';
 import { eventsRouter } from './routes/events.js';
 import { tasksRouter } from './routes/tasks.js';
 import { timelineRouter } from './routes/timeline.js';
+import { playbookStartRouter } from './routes/playbook-start.js';
 import { incidentsRouter } from './routes/incidents.js';
 import { definitionsRouter } from './routes/definitions.js';
 import { analyticsRouter } from './routes/analytics.js';
@@ -128,6 +129,7 @@ export function createApp(ctx: ServerContext): Express {
   mount('', eventsRouter(ctx));
   mount('', tasksRouter(ctx));
   mount('', timelineRouter(ctx));
+  mount('', playbookStartRouter(ctx));
   mount('', incidentsRouter(ctx));
   mount(OTHER_ROUTERS_PREFIX, definitionsRouter(ctx));
   mount(OTHER_ROUTERS_PREFIX, analyticsRouter(ctx));

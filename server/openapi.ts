@@ -9,6 +9,7 @@ import { accountsOpenApi } from './routes/accounts.js';
 import { eventsOpenApi } from './routes/events.js';
 import { tasksOpenApi } from './routes/tasks.js';
 import { timelineOpenApi } from './routes/timeline.js';
+import { playbookStartOpenApi } from './routes/playbook-start.js';
 import { incidentsOpenApi } from './routes/incidents.js';
 import { definitionsOpenApi } from './routes/definitions.js';
 import { analyticsOpenApi } from './routes/analytics.js';
@@ -62,6 +63,6 @@ export function buildOpenApi(): object {
       schemas: { Error: errorSchema },
       responses: { Error: { description: 'An error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } } },
     },
-    paths: mergePaths(coreOpenApi, authOpenApi, usersOpenApi, accountsOpenApi, timelineOpenApi, eventsOpenApi, tasksOpenApi, incidentsOpenApi, definitionsOpenApi as Record<string, object>, analyticsOpenApi as Record<string, object>),
+    paths: mergePaths(coreOpenApi, authOpenApi, usersOpenApi, accountsOpenApi, timelineOpenApi, playbookStartOpenApi, eventsOpenApi, tasksOpenApi, incidentsOpenApi, definitionsOpenApi as Record<string, object>, analyticsOpenApi as Record<string, object>),
   };
 }

@@ -7,6 +7,7 @@
 import { evaluate } from '../engine/runtime/index.js';
 import type { Account, AccountState, Effect, Instance, Task } from '../engine/types.js';
 import type { ServerContext } from './context.js';
+import { MANUAL_START_EVENT } from './ingest/events.js';
 import type { Claim, EvaluationBundle, EvaluationCommit, EvaluationCommitItem, EvaluationCommitResult } from './store/types.js';
 
 export interface WorkerOptions {
@@ -55,12 +56,17 @@ export function evaluateBundle(ctx: ServerContext, bundle: EvaluationBundle, now
   let nextWakeAt: string | null = null;
 
   const step = (event?: EvaluationBundle['pendingEvents'][number]) => {
+    // A playbook started by hand arrives as a reserved event; the engine takes it as a manual start.
+    const manual = event?.type === MANUAL_START_EVENT
+      ? { playbookId: String(event.data.playbookId), requestId: event.id, by: String(event.data.byName ?? event.data.by ?? 'a user') }
+      : undefined;
     const res = evaluate(lib, {
       account,
       state,
       instances: [...instances.values()].filter((i) => i.status === 'active'),
       tasks: [...tasks.values()],
-      event,
+      event: manual ? undefined : event,
+      manual,
       now,
     });
     account = res.account;

@@ -8,6 +8,12 @@ import type { ServerContext } from '../context.js';
 import { ajvDetails, createAjv } from '../http/validate.js';
 
 export const MAX_EVENTS_PER_REQUEST = 10_000;
+/**
+ * A playbook started by hand (POST /api/accounts/:id/playbooks/:playbookId/start) is stored as an
+ * event of this type; the worker hands it to the engine as a manual start. Types starting with
+ * `waymark.` are Waymark's own: the public events API refuses them.
+ */
+export const MANUAL_START_EVENT = 'waymark.playbook-start';
 export const ACTIVITY_KINDS = ['meeting', 'call', 'email', 'note', 'ebr'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
@@ -71,6 +77,10 @@ export function checkEvents(records: unknown[]): { events: AccountEvent[]; rejec
       return;
     }
     const ev = rec as unknown as AccountEvent;
+    if (ev.type.startsWith('waymark.')) {
+      rejected.push({ index, id, path: '/type', message: `event types starting with "waymark." are Waymark's own (e.g. starting a playbook by hand has its own route)` });
+      return;
+    }
     const payload = payloads.get(ev.type);
     if (payload && !payload(ev.data)) {
       for (const d of ajvDetails(payload.errors, '/data')) rejected.push({ index, id, path: d.path, message: d.message });
