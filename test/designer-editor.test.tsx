@@ -23,6 +23,7 @@ import { mergedForDiff } from '../editor/src/designer/VersionsPanel.js';
 import { attachAfter } from '../editor/src/designer/GraphEditor.js';
 import { accountPath, nodeCounts, forecastRows, taskList, weekLabel } from '../editor/src/designer/preview-report.js';
 import { PreviewPanel } from '../editor/src/designer/PreviewPanel.js';
+import { DefinitionPage } from '../editor/src/designer/DefinitionPage.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const read = <T,>(f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, 'playbooks', f), 'utf8')) as T;
@@ -252,6 +253,46 @@ describe('inspector forms', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Remove email' }));
     expect('email' in onTask.mock.lastCall![0]).toBe(false);
+  });
+
+  it('task form: the Insert field menu offers money only for money fields and days since/until that read well', () => {
+    render(<TaskHarness initial={base} onTask={vi.fn()} />);
+    fireEvent.click(screen.getByRole('button', { name: '+ Email template' }));
+    const menu = screen.getByLabelText('Insert a merge field into Body') as HTMLSelectElement;
+    const labels = [...menu.options].map((o) => o.textContent ?? '');
+    expect(labels).toContain('MRR (as money)');
+    expect(labels.filter((l) => l.endsWith('(as money)'))).toEqual(['MRR (as money)']);
+    // Dates: an event in the past offers days since only; a since-field does not say "since" twice.
+    expect(labels).toContain('Days until renewal date');
+    expect(labels).toContain('Days since last CSM update');
+    expect(labels).not.toContain('Days until last CSM update');
+    expect(labels).toContain('Days of usage green');
+    expect(labels.filter((l) => /since.*since/i.test(l))).toEqual([]);
+    // Days since/until only for date fields.
+    const daysFor = [...menu.options].filter((o) => /days_(since|until)/.test(o.value)).map((o) => /account\.(\w+)/.exec(o.value)![1]);
+    const dateFields = new Set(fields.filter((f) => f.type === 'date').map((f) => f.name));
+    expect(daysFor.length).toBeGreaterThan(0);
+    expect(daysFor.filter((n) => !dateFields.has(n))).toEqual([]);
+  });
+
+  it('the scorecard and dictionary pages say how they are edited in plain grammar', async () => {
+    const health = read<{ id: string }>('health.json');
+    const dictionary = read<{ id: string }>('fields.json');
+    vi.stubGlobal('fetch', vi.fn(async (input: RequestInfo | URL) => {
+      const url = String(input);
+      const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200 });
+      if (url === '/api/fields') return json({ fields });
+      if (url === '/api/definitions') return json({ items: [] });
+      if (url === `/api/definitions/${health.id}`) return json({ id: health.id, definition: health, problems: [], liveVersion: 2 });
+      if (url === `/api/definitions/${dictionary.id}`) return json({ id: dictionary.id, definition: dictionary, problems: [], liveVersion: 1 });
+      return new Response('{}', { status: 404 });
+    }));
+    render(<DefinitionPage id={health.id} />);
+    expect((await screen.findByText(/edited as files in/)).textContent).toMatch(/^Health scorecards are edited as files in playbooks\//);
+    cleanup();
+    render(<DefinitionPage id={dictionary.id} />);
+    expect((await screen.findByText(/edited as files in/)).textContent).toMatch(/^The data dictionary is edited as files in playbooks\//);
+    vi.unstubAllGlobals();
   });
 
   it('update form: tags and flags', () => {

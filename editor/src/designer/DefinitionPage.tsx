@@ -61,7 +61,7 @@ export function DefinitionPage({ id }: { id: string }) {
     return (
       <div className="wmd-page"><BackLink />
         <h1>{def.name}</h1>
-        <p className="wm-muted">{def.kind === 'scorecard' ? 'Health scorecards' : 'The data dictionary'} are edited as files in <code>playbooks/</code>; here is the current draft{state.record.liveVersion ? ` (live v${state.record.liveVersion})` : ''}.</p>
+        <p className="wm-muted">{def.kind === 'scorecard' ? 'Health scorecards are' : 'The data dictionary is'} edited as files in <code>playbooks/</code>; here is the current draft{state.record.liveVersion ? ` (live v${state.record.liveVersion})` : ''}.</p>
         {state.record.problems.length > 0 && <ul className="wmd-problems">{state.record.problems.map((p, i) => <li key={i} className={`wmd-sev-${p.severity}`}><code>{p.path}</code> {p.message}</li>)}</ul>}
         <pre className="wmd-textdiff wmd-file">{formatSafe(def)}</pre>
       </div>

@@ -43,16 +43,40 @@ export function int(v: string, fallback = 0): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
+/**
+ * Money, as the dictionary shows it: it has no format attribute, so a number field counts as
+ * money when its name, label or description names a currency or a revenue figure (MRR, ARR, USD…).
+ */
+const MONEY = /\b(mrr|arr|acv|tcv|revenue|usd|eur|gbp|currency|price|amount|spend|cost)\b|[$€£]/i;
+export function isMoneyField(f: Pick<FieldDef, 'name' | 'type' | 'label' | 'description'>): boolean {
+  if (f.type !== 'number' && f.type !== 'integer') return false;
+  if (/%|percent/i.test(f.label)) return false;
+  const words = f.name.replace(/([a-z])([A-Z])/g, '$1 $2');
+  return MONEY.test(words) || MONEY.test(f.label) || MONEY.test(f.description ?? '');
+}
+
+/** A date that records something that has happened (last update, opened at): days until it reads as nonsense. */
+function isPastDate(f: Pick<FieldDef, 'name' | 'label'>): boolean {
+  return /At$/.test(f.name) || /\b(last|latest|oldest|newest|since|opened|responded|churned|created)\b/i.test(f.label);
+}
+
+/** The label inside a sentence: first letter lower-cased unless it starts an acronym ("CSM", "NPS"). */
+function inSentence(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label;
+}
+
 /** The merge fields a template may use (architecture: templates). */
 export function mergeFields(fields: FieldDef[]): { value: string; label: string }[] {
   const out: { value: string; label: string }[] = [];
   for (const f of fields) out.push({ value: `{{account.${f.name}}}`, label: `${f.label}` });
   for (const f of fields.filter((x) => x.type === 'date')) {
     out.push({ value: `{{date account.${f.name}}}`, label: `${f.label} (as a date)` });
-    out.push({ value: `{{days_until account.${f.name}}}`, label: `Days until ${f.label.toLowerCase()}` });
-    out.push({ value: `{{days_since account.${f.name}}}`, label: `Days since ${f.label.toLowerCase()}` });
+    if (!isPastDate(f)) out.push({ value: `{{days_until account.${f.name}}}`, label: `Days until ${inSentence(f.label)}` });
+    // "Usage green since": days of usage green, not "days since usage green since"; "Churned on": days since churned.
+    const since = /^(.*\S)\s+since$/i.exec(f.label);
+    out.push({ value: `{{days_since account.${f.name}}}`, label: since ? `Days of ${inSentence(since[1])}` : `Days since ${inSentence(f.label.replace(/\s+(on|at)$/i, ''))}` });
   }
-  for (const f of fields.filter((x) => x.type === 'number' || x.type === 'integer')) {
+  for (const f of fields.filter(isMoneyField)) {
     out.push({ value: `{{money account.${f.name}}}`, label: `${f.label} (as money)` });
   }
   out.push({ value: '{{health.score}}', label: 'Health score' }, { value: '{{health.color}}', label: 'Health colour' }, { value: '{{now}}', label: 'Today' });
