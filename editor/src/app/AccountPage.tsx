@@ -6,6 +6,7 @@ import { Link } from './router.js';
 import { Async, Card, Empty, Field, HealthBadge, PageHeader, PriorityBadge, TypeBadge } from './ui.js';
 import { arrows, daysUntil, formatDate, formatMoney, humanize, relativeDays } from './format.js';
 import { ActivityForm } from './ActivityForm.js';
+import { StartPlaybookForm } from './StartPlaybookForm.js';
 import { FilterableTimeline, HealthMeasures, JourneyStages } from './AccountParts.js';
 import { canWork, useAuth } from './auth.js';
 import { accountName, type AccountDetail, type UserSummary } from './types.js';
@@ -57,6 +58,8 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
   const ownerName = typeof f.owner === 'string' ? users.data?.items.find((u) => u.id === f.owner)?.name ?? f.owner : '—';
   const firstPage: TimelineEntry[] = Array.isArray(detail.timeline) ? detail.timeline : detail.timeline?.items ?? [];
   const older = useOlderTimeline(a.id, firstPage.length);
+  // The playbook list is read only once the "start a playbook" panel is opened.
+  const [startOpen, setStartOpen] = useState(false);
   const timeline = useMemo(() => {
     // A page fetched before a new entry was logged may repeat one already shown.
     const seen = new Set(firstPage.map((e) => e.id));
@@ -94,6 +97,12 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
         <div>
           <Card title={`Open CTAs (${detail.openTasks.length})`}>
             <TaskTable tasks={detail.openTasks} nowMs={nowMs} empty="No open CTAs on this account." />
+            {canWork(user) && (f.owner === user?.id || user?.roles.some((r) => r === 'publisher' || r === 'admin')) && (
+              <details style={{ marginTop: 12 }} onToggle={(e) => setStartOpen((e.target as HTMLDetailsElement).open)}>
+                <summary className="wm-btn wm-btn-small" style={{ display: 'inline-flex' }}>Start a playbook by hand</summary>
+                {startOpen && <div style={{ marginTop: 10 }}><StartPlaybookForm accountId={a.id} accountName={String(f.name ?? a.id)} onStarted={reload} /></div>}
+              </details>
+            )}
           </Card>
           <Card title="Timeline">
             {canWork(user) && (
