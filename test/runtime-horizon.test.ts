@@ -1,8 +1,9 @@
 /**
  * The horizon (nextWakeAt of an account whose evaluation changed nothing): looking at an account
  * only when it is due - its nextWakeAt has come, or it received an event, a field edit or a task
- * change - gives exactly what looking at it every day gives. And the date-comparison analysis
- * behind it, case by case and against a brute-force scan.
+ * change - gives exactly what looking at it every day gives (every day as the worker did before:
+ * by the next midnight after each evaluation). And the date-comparison analysis behind it, case
+ * by case and against a brute-force scan.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { compileLibrary, type CompiledLibrary } from '../engine/runtime/index.js';
