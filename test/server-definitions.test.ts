@@ -59,7 +59,7 @@ describe('definitions API', () => {
     const renewal = items.find((i) => i.id === 'renewal-90-days');
     expect(renewal.triggerSummary).toMatch(/^When .*renewal/i);
     const nps = items.find((i) => i.id === 'low-nps');
-    expect(nps.triggerSummary).toMatch(/nps\.response/);
+    expect(nps.triggerSummary).toMatch(/^When an NPS response \(nps\.response\) arrives and Event score /);
     const journey = items.find((i) => i.kind === 'journey');
     expect(journey.triggerSummary).toMatch(/stages: Onboarding →/);
 

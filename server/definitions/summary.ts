@@ -24,7 +24,7 @@ export function triggerSummary(def: Definition, ctx: { fields: FieldDef[]; journ
       const t = def.trigger;
       switch (t.type) {
         case 'condition': return `When ${lowerFirst(safeDescribe(t.when, ctx.fields))} becomes true`;
-        case 'event': return `When a ${t.eventType} event arrives` + (t.when !== undefined ? ` and ${lowerFirst(safeDescribe(t.when, ctx.fields))}` : '');
+        case 'event': return `When ${eventName(t.eventType)} arrives` + (t.when !== undefined ? ` and ${safeDescribe(t.when, ctx.fields)}` : '');
         case 'stage': return `When an account ${t.on === 'entered' ? 'enters' : 'leaves'} stage ${stageName(ctx.journeys, t.journey, t.stage)}`;
         case 'schedule': return `Every ${t.everyDays === 1 ? 'day' : `${t.everyDays} days`}` + (t.when !== undefined ? ` for accounts where ${lowerFirst(safeDescribe(t.when, ctx.fields))}` : '');
         case 'manual': return 'Started by hand';
@@ -35,6 +35,17 @@ export function triggerSummary(def: Definition, ctx: { fields: FieldDef[]; journ
     case 'scorecard': return `Health from ${def.measures.length} measure${def.measures.length === 1 ? '' : 's'}: ${def.measures.map((m) => m.name).join(', ')}`;
     case 'fields': return `Data dictionary: ${def.fields.length} field${def.fields.length === 1 ? '' : 's'}`;
   }
+}
+
+/** The built-in event types in words, the type itself in brackets (what an integration posts). */
+const EVENT_NAMES: Record<string, string> = {
+  'nps.response': 'an NPS response', 'ticket.opened': 'a ticket opened', 'ticket.closed': 'a ticket closed',
+  'ticket.escalated': 'a ticket escalation', 'usage.snapshot': 'a usage snapshot', 'license.changed': 'a licence change',
+  'csm.activity': 'a CSM activity',
+};
+
+function eventName(type: string): string {
+  return EVENT_NAMES[type] ? `${EVENT_NAMES[type]} (${type})` : `an event "${type}"`;
 }
 
 function lowerFirst(s: string): string {
