@@ -216,6 +216,15 @@ describe('activities', () => {
     expect(detail.body.state.journeys.lifecycle.history.length).toBeGreaterThan(0);
     expect((await maya.get('/api/accounts/nope')).status).toBe(404);
     expect((await maya.get('/api/accounts?health=purple')).status).toBe(400);
+    // Renewals soonest first; a churned account can be left out (as the Team page counts).
+    expect((await maya.get('/api/accounts?sort=renewal')).body.items.map((a: any) => a.id)).toEqual(['initech', 'acme', 'hooli']);
+    await admin.post('/api/accounts/bulk', { accounts: [{ id: 'initech', churned: true, churnedAt: '2026-11-01' }] });
+    const live = await maya.get('/api/accounts?churned=false&sort=renewal');
+    expect({ ids: live.body.items.map((a: any) => a.id), total: live.body.total }).toEqual({ ids: ['acme', 'hooli'], total: 2 });
+    expect((await maya.get('/api/accounts?churned=true')).body.items.map((a: any) => a.id)).toEqual(['initech']);
+    const badSort = await maya.get('/api/accounts?sort=size');
+    expect(badSort.status).toBe(400);
+    expect(badSort.body.error.details[0].path).toBe('/sort');
     const fields = await maya.get('/api/fields');
     expect(fields.body.fields.map((f: any) => f.name)).toContain('renewalDate');
   });

@@ -130,6 +130,26 @@ describe.each(factories)('$name store', (factory) => {
         await expect(store.existingAccountIds([{ $gt: '' }] as unknown as string[])).rejects.toThrow('ids[0]: expected a string');
         await expect(store.existingAccountIds('acc-01' as unknown as string[])).rejects.toThrow('ids: expected a list of ids');
       });
+      it('sorts by renewal (soonest first), MRR (largest first) or health (lowest first), accounts without the value last; filters churned ones in or out', async () => {
+        await store.upsertAccounts([
+          { id: 'acc-01', fields: { renewalDate: '2027-05-01' } },
+          { id: 'acc-03', fields: { renewalDate: '2027-01-10' } },
+          { id: 'acc-04', fields: { renewalDate: '2027-01-10' } },
+          { id: 'acc-02', fields: { churned: true } },
+          { id: 'acc-06', fields: { churnedAt: '2026-10-01' } },
+        ], data.now);
+        const ids = async (filter: AccountFilter, sort?: 'name' | 'renewal' | 'mrr' | 'health', page = { limit: 50, offset: 0 }) => {
+          const p = await store.listAccounts(filter, page, sort);
+          return { ids: p.items.map((r) => r.account.id), total: p.total };
+        };
+        expect((await ids({}, 'renewal')).ids).toEqual(['acc-03', 'acc-04', 'acc-01', 'acc-02', 'acc-05', 'acc-06']);
+        expect((await ids({}, 'mrr')).ids).toEqual(['acc-03', 'acc-01', 'acc-06', 'acc-02', 'acc-05', 'acc-04']);
+        expect((await ids({}, 'health')).ids).toEqual(['acc-02', 'acc-03', 'acc-01', 'acc-04', 'acc-05', 'acc-06']);
+        expect(await ids({}, 'renewal', { limit: 2, offset: 1 })).toEqual({ ids: ['acc-04', 'acc-01'], total: 6 });
+        expect(await ids({ churned: true })).toEqual({ ids: ['acc-02', 'acc-06'], total: 2 });
+        expect(await ids({ churned: false }, 'mrr')).toEqual({ ids: ['acc-03', 'acc-01', 'acc-05', 'acc-04'], total: 4 });
+        await expect(store.listAccounts({}, { limit: 5, offset: 0 }, 'size' as never)).rejects.toThrow('sort: "size" is not one of');
+      });
       it('summarises accounts for task rows from columns: name, tier, mrr, renewal date and health', async () => {
         await store.upsertAccounts([{ id: 'acc-03', fields: { renewalDate: '2027-03-01', mrr: 7000.5 } }], data.now);
         const list = await store.accountSummaries(['acc-03', 'nope', 'acc-01', 'acc-03']);

@@ -4,7 +4,7 @@
 import { Router } from 'express';
 import { Transform } from 'node:stream';
 import type { ServerContext } from '../context.js';
-import type { AccountFilter, AccountRecord } from '../store/types.js';
+import { ACCOUNT_SORTS, type AccountFilter, type AccountRecord, type AccountSort } from '../store/types.js';
 import type { HealthColor } from '../../engine/schema/definitions.js';
 import { assertValid } from '../http/validate.js';
 import { HttpError, notFound } from '../http/errors.js';
@@ -23,6 +23,8 @@ export const accountListQuery = {
     stage: { type: 'string', maxLength: 200 },
     health: { enum: ['green', 'yellow', 'red'] },
     q: { type: 'string', maxLength: 200 },
+    churned: { enum: ['true', 'false'], description: 'true: churned accounts only; false: leave them out (default: all)' },
+    sort: { enum: [...ACCOUNT_SORTS], description: 'name (default); renewal: soonest first; mrr: largest first; health: lowest score first. Accounts without the value come last' },
     limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
     offset: { type: 'string', pattern: '^[0-9]{1,9}$' },
   },
@@ -82,7 +84,8 @@ export function accountsRouter(ctx: ServerContext): Router {
     if (q.owner === 'me') filter.owner = res.locals.user.id;
     if (q.health) filter.health = q.health as HealthColor;
     if (filter.stage && !filter.journey) throw new HttpError(400, 'Query is invalid', [{ path: '/stage', message: 'stage needs journey too' }]);
-    const page = await ctx.store.listAccounts(filter, pageOf(q));
+    if (q.churned) filter.churned = q.churned === 'true';
+    const page = await ctx.store.listAccounts(filter, pageOf(q), (q.sort as AccountSort | undefined) ?? 'name');
     res.json({ items: page.items.map(accountSummary), total: page.total });
   });
 

@@ -21,7 +21,7 @@ import {
 import type { Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry } from '../../engine/types.js';
 import type { HealthColor } from '../../engine/schema/definitions.js';
 import type {
-  AccountFilter, AccountRecord, AccountSummary, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
+  AccountFilter, AccountRecord, AccountSort, AccountSummary, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
   EvaluationCommitItem, EvaluationCommitResult, IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskHead, TaskOrder, TaskPatch, User,
 } from './types.js';
 import {
@@ -287,13 +287,21 @@ export class MongoStore implements Store {
     return docs.map((d) => d._id);
   }
 
-  async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {
+  async listAccounts(filter: AccountFilter, page: Page, sort: AccountSort = 'name'): Promise<Paged<AccountRecord>> {
     const { limit, offset } = pageOf(page);
     const q = accountQuery(filter);
-    const [total, docs] = await Promise.all([
-      this.accounts.countDocuments(q),
-      this.accounts.find(q).sort({ name: 1, _id: 1 }).skip(offset).limit(limit).toArray(),
-    ]);
+    const by = ACCOUNT_SORT_FIELD[sort];
+    if (by === undefined) throw new Error(`sort: "${String(sort)}" is not one of ${Object.keys(ACCOUNT_SORT_FIELD).join(', ')}`);
+    // Accounts without the value last (MongoDB sorts missing and null first): a computed key first.
+    const list = by === null
+      ? this.accounts.find(q).sort({ name: 1, _id: 1 }).skip(offset).limit(limit).toArray()
+      : this.accounts.aggregate<AccountDoc>([
+        { $match: q },
+        { $addFields: { _sortMissing: { $cond: [{ $eq: [{ $ifNull: [`$${by.path}`, null] }, null] }, 1, 0] } } },
+        { $sort: { _sortMissing: 1, [by.path]: by.dir, name: 1, _id: 1 } },
+        { $skip: offset }, { $limit: limit }, { $project: { _sortMissing: 0 } },
+      ]).toArray();
+    const [total, docs] = await Promise.all([this.accounts.countDocuments(q), list]);
     return { items: docs.map((d) => this.toRecord(d)), total };
   }
 
@@ -1004,6 +1012,14 @@ function taskDoc(task: Task, where: string): TaskDoc {
 }
 
 /** The MongoDB filter for listAccounts, built only from strings (never from the caller's objects). */
+/** The field each account sort reads (null: the name order of the by_name index). */
+const ACCOUNT_SORT_FIELD: Record<AccountSort, { path: string; dir: 1 | -1 } | null> = {
+  name: null,
+  renewal: { path: 'fields.renewalDate', dir: 1 },
+  mrr: { path: 'fields.mrr', dir: -1 },
+  health: { path: 'healthScore', dir: 1 },
+};
+
 export function accountQuery(filter: AccountFilter): Filter<AccountDoc> {
   const f = filter ?? {};
   const q: Filter<AccountDoc> = {};
@@ -1025,6 +1041,11 @@ export function accountQuery(filter: AccountFilter): Filter<AccountDoc> {
   if (f.ids !== undefined) {
     if (!Array.isArray(f.ids)) throw new Error('filter.ids: expected a list of ids');
     q._id = { $in: f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`)) };
+  }
+  if (f.churned !== undefined) {
+    // As analytics counts churn: fields.churned is true, or a churn date is set.
+    const churned: Filter<AccountDoc> = { $or: [{ 'fields.churned': true }, { 'fields.churnedAt': { $type: 'string' } }] };
+    q.$and = [...(q.$and ?? []), f.churned ? churned : { $nor: churned.$or! }];
   }
   return q;
 }

@@ -12,7 +12,7 @@ import type {
   Account, AccountEvent, Health, Instance, InstanceStatus, StageChange, Task, TimelineEntry,
 } from '../../engine/types.js';
 import type {
-  AccountFilter, AccountRecord, AccountSummary, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
+  AccountFilter, AccountRecord, AccountSort, AccountSummary, AccountUpsert, ApiToken, Claim, DefinitionVersion, EvaluationBundle, EvaluationCommit,
   EvaluationCommitItem, EvaluationCommitResult,
   IncidentRecord, Page, Paged, Session, Store, TaskAuditEntry, TaskFilter, TaskHead, TaskOrder, TaskPatch, User,
 } from './types.js';
@@ -60,6 +60,16 @@ parentPort.on('message', () => {
   parentPort.close();
 });
 `;
+
+/** A churned account, as analytics counts one: fields.churned is true, or a churn date is set. */
+const CHURNED_SQL = "(json_extract(a.fields, '$.churned') IS 1 OR json_extract(a.fields, '$.churnedAt') IS NOT NULL)";
+/** ORDER BY of each account sort: accounts without the value last, then name and id. */
+const ACCOUNT_ORDER_SQL: Record<AccountSort, string> = {
+  name: 'a.name, a.id',
+  renewal: "json_extract(a.fields, '$.renewalDate') IS NULL, json_extract(a.fields, '$.renewalDate'), a.name, a.id",
+  mrr: "json_extract(a.fields, '$.mrr') IS NULL, json_extract(a.fields, '$.mrr') DESC, a.name, a.id",
+  health: 'a.health_score IS NULL, a.health_score, a.name, a.id',
+};
 
 /** Due accounts whose lease is free or expired, oldest due first. */
 const CLAIM_SQL = `SELECT id, fail_attempts FROM accounts
@@ -261,7 +271,7 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>> {
+  async listAccounts(filter: AccountFilter, page: Page, sort: AccountSort = 'name'): Promise<Paged<AccountRecord>> {
     const { limit, offset } = pageOf(page);
     const where: string[] = [];
     const params: unknown[] = [];
@@ -290,9 +300,12 @@ export class SqliteStore implements Store {
       where.push('a.id IN (SELECT value FROM json_each(?))');
       params.push(JSON.stringify(f.ids.map((x, i) => filterString(x, `filter.ids[${i}]`))));
     }
+    if (f.churned !== undefined) where.push(f.churned ? CHURNED_SQL : `NOT ${CHURNED_SQL}`);
     const w = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM accounts a ${w}`).get(...params) as Row).n;
-    const rows = this.stmt(`SELECT a.* FROM accounts a ${w} ORDER BY a.name, a.id LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    const order = ACCOUNT_ORDER_SQL[sort];
+    if (!order) throw new Error(`sort: "${String(sort)}" is not one of ${Object.keys(ACCOUNT_ORDER_SQL).join(', ')}`);
+    const rows = this.stmt(`SELECT a.* FROM accounts a ${w} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
     return { items: rows.map((r) => this.toRecord(r)), total };
   }
 

@@ -59,7 +59,16 @@ export interface AccountFilter {
   /** Case-insensitive substring of the account name or id. */
   q?: string;
   ids?: string[];
+  /** true: churned accounts only (fields.churned is true or churnedAt is set); false: leave them out. */
+  churned?: boolean;
 }
+
+/**
+ * Orders of an account list, each then by name and id: name; renewal date, soonest first;
+ * MRR, largest first; health score, lowest first. Accounts without the value come last.
+ */
+export type AccountSort = 'name' | 'renewal' | 'mrr' | 'health';
+export const ACCOUNT_SORTS: readonly AccountSort[] = ['name', 'renewal', 'mrr', 'health'];
 
 export interface TaskFilter {
   owner?: string;
@@ -206,7 +215,7 @@ export interface Store {
   upsertAccounts(items: AccountUpsert[], now: string): Promise<{ inserted: number; updated: number }>;
   getAccount(id: string): Promise<AccountRecord | null>;
   /** Ordered by name, then id. */
-  listAccounts(filter: AccountFilter, page: Page): Promise<Paged<AccountRecord>>;
+  listAccounts(filter: AccountFilter, page: Page, sort?: AccountSort): Promise<Paged<AccountRecord>>;
   /** Which of these ids are stored accounts (each once, in no particular order): a check that reads no records. */
   existingAccountIds(ids: string[]): Promise<string[]>;
   /** Summaries of the stored accounts among ids (unknown ids are left out), in no particular order. */
