@@ -5,7 +5,7 @@
  * can be squared with the Team page, which leaves churned accounts out.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { AccountsPage } from '../editor/src/app/AccountsPage.js';
 import { AuthContext, type Me } from '../editor/src/app/auth.js';
 
@@ -17,12 +17,15 @@ const row = (id: string, extra: Record<string, unknown> = {}) => ({
   health: { score: 20, color: 'red' }, journeys: { lifecycle: { stage: 'renewal' } },
 });
 let total = 3;
+let requested: string[] = [];
 
 beforeEach(() => {
   total = 3;
-  window.history.replaceState(null, '', '/accounts?owner=csm-1');
+  window.history.replaceState(null, '', '/accounts?owner=csm-1&show=all');
+  requested = [];
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
     if (url.startsWith('/api/accounts')) {
+      requested.push(url);
       return respond({ items: [row('Live Co'), row('Gone Co', { churned: true }), row('Left Co', { churnedAt: '2026-10-01' })], total });
     }
     if (url === '/api/users') return respond({ items: [{ id: 'csm-1', name: 'Maya Chen', roles: ['csm'] }] });
@@ -57,5 +60,23 @@ describe('churned accounts in the list', () => {
     total = 86;
     renderPage();
     await screen.findByText('86 accounts match (2 churned on this page)');
+  });
+});
+
+describe('which customers, in which order', () => {
+  it('shows live customers by default (as the Team page counts them), and churned or all on request, sorted as chosen', async () => {
+    window.history.replaceState(null, '', '/accounts?owner=csm-1');
+    total = 79;
+    renderPage();
+    await screen.findByText('79 live accounts match');
+    const last = () => Object.fromEntries(new URL(requested.at(-1)!, 'http://x').searchParams);
+    expect(last()).toEqual({ owner: 'csm-1', churned: 'false', limit: '50' });
+    fireEvent.change(screen.getByLabelText('Sort by'), { target: { value: 'renewal' } });
+    await waitFor(() => expect(last()).toEqual({ owner: 'csm-1', churned: 'false', sort: 'renewal', limit: '50' }));
+    fireEvent.change(screen.getByLabelText('Customers'), { target: { value: 'churned' } });
+    await waitFor(() => expect(last()).toEqual({ owner: 'csm-1', churned: 'true', sort: 'renewal', limit: '50' }));
+    await screen.findByText('79 churned accounts match');
+    fireEvent.change(screen.getByLabelText('Customers'), { target: { value: 'all' } });
+    await waitFor(() => expect(last()).toEqual({ owner: 'csm-1', sort: 'renewal', limit: '50' }));
   });
 });

@@ -27,6 +27,16 @@ export function accountsHeadline(total: number, items: AccountRow[], anyFilter: 
   return `${head} (${churned.toLocaleString('en-US')} churned${paged ? ' on this page' : ''})`;
 }
 
+/** The header for the customers shown: live ones (as the Team page counts), churned ones, or all. */
+export function headlineFor(show: string, total: number, items: AccountRow[], filtered: boolean, paged: boolean): string {
+  const n = `${total.toLocaleString('en-US')} `;
+  const s = total === 1 ? '' : 's';
+  const match = filtered ? (total === 1 ? ' matches' : ' match') : '';
+  if (show === 'all') return accountsHeadline(total, items, true, paged);
+  if (show === 'churned') return `${n}churned account${s}${match}`;
+  return `${n}live account${s}${match}`;
+}
+
 export function AccountsPage() {
   const loc = useLocation();
   const { user } = useAuth();
@@ -36,6 +46,9 @@ export function AccountsPage() {
     tier: loc.search.get('tier') ?? '',
     segment: loc.search.get('segment') ?? '',
     health: loc.search.get('health') ?? '',
+    /** '' live customers (as the Team page and analytics count them), 'churned', or 'all'. */
+    show: loc.search.get('show') ?? '',
+    sort: loc.search.get('sort') ?? '',
     offset: Number(loc.search.get('offset') ?? 0) || 0,
   };
   const [q, setQ] = useState(f.q);
@@ -47,17 +60,18 @@ export function AccountsPage() {
     return () => clearTimeout(t);
   }, [q]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const res = useApi<{ items: AccountRow[]; total: number }>('/api/accounts' + query({ ...f, offset: f.offset || undefined, limit: LIMIT }));
+  const churnedParam = f.show === 'all' ? undefined : f.show === 'churned' ? 'true' : 'false';
+  const res = useApi<{ items: AccountRow[]; total: number }>('/api/accounts' + query({ ...f, show: undefined, churned: churnedParam, sort: f.sort || undefined, offset: f.offset || undefined, limit: LIMIT }));
   const users = useApi<{ items: UserSummary[] }>('/api/users');
   const names = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const owners = (users.data?.items ?? []).filter((u) => u.roles.includes('csm')).sort((a, b) => a.name.localeCompare(b.name));
   const set = (k: string, v: string) => setSearch({ ...f, [k]: v, offset: undefined });
   const nowMs = Date.now();
-  const anyFilter = !!(f.q || f.owner || f.tier || f.segment || f.health);
+  const anyFilter = !!(f.q || f.owner || f.tier || f.segment || f.health || f.show);
 
   return (
     <>
-      <PageHeader title="Accounts" subtitle={res.data ? accountsHeadline(res.data.total, res.data.items, anyFilter, res.data.total > res.data.items.length) : 'Your customer book'} />
+      <PageHeader title="Accounts" subtitle={res.data ? headlineFor(f.show, res.data.total, res.data.items, !!(f.q || f.owner || f.tier || f.segment || f.health), res.data.total > res.data.items.length) : 'Your customer book'} />
       <form className="wm-filters" role="search" onSubmit={(e) => { e.preventDefault(); setSearch({ ...f, q, offset: undefined }); }}>
         <label className="wm-label">Search
           <input className="wm-input" type="search" value={q} placeholder="Name or id" onChange={(e) => setQ(e.target.value)} />
@@ -78,7 +92,22 @@ export function AccountsPage() {
             <option value="red">Unhealthy (red)</option>
           </select>
         </label>
-        {anyFilter && <button type="button" className="wm-btn" onClick={() => { setQ(''); setSearch({}); }}>Clear</button>}
+        <label className="wm-label">Customers
+          <select className="wm-select" value={f.show} onChange={(e) => set('show', e.target.value)}>
+            <option value="">Live customers</option>
+            <option value="churned">Churned only</option>
+            <option value="all">All, churned too</option>
+          </select>
+        </label>
+        <label className="wm-label">Sort by
+          <select className="wm-select" value={f.sort} onChange={(e) => set('sort', e.target.value)}>
+            <option value="">Name</option>
+            <option value="renewal">Renewal date, soonest first</option>
+            <option value="mrr">MRR, largest first</option>
+            <option value="health">Health, lowest first</option>
+          </select>
+        </label>
+        {anyFilter && <button type="button" className="wm-btn" onClick={() => { setQ(''); setSearch({ sort: f.sort || undefined }); }}>Clear</button>}
       </form>
       <section className="wm-card wm-list-card">
         <Async res={res} label="Loading accounts…">
