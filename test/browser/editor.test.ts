@@ -199,3 +199,34 @@ describe('building a playbook in the editor', () => {
     expect(h.consoleErrors).toEqual([]);
   }, 180_000);
 });
+
+describe('the journey graph', () => {
+  it('draws transitions back up the journey beside the stages, every condition label apart from the others', async () => {
+    const page = h.page;
+    await h.signIn('publisher@waymark.test');
+    await h.goto('/definitions/lifecycle');
+    await node(page, 'renewal').waitFor();
+    await page.waitForTimeout(300); // React Flow measures the nodes, then draws the edges
+    await h.shot('20-journey');
+    const box = async (sel: string) => page.locator(sel).evaluateAll((els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x, y: r.y, right: r.right, bottom: r.bottom, id: e.closest('[data-id]')?.getAttribute('data-id') ?? '' };
+    }));
+    const nodes = await box('.react-flow__node');
+    // Renewal -> Adoption and Expansion -> Renewal lead back up: they run to the right of both their stages.
+    for (const [id, from, to] of [['renewed-adopting', 'renewal', 'adoption'], ['next-renewal', 'expansion', 'renewal']]) {
+      const path = (await box(`.react-flow__edge[data-id="${id}"] path.react-flow__edge-path`))[0];
+      const right = Math.max(...nodes.filter((n) => n.id === from || n.id === to).map((n) => n.right));
+      expect({ id, beside: path.right > right }).toEqual({ id, beside: true });
+    }
+    // No two condition labels overlap.
+    const labels = await box('.react-flow__edge-textwrapper');
+    expect(labels.length).toBeGreaterThanOrEqual(5);
+    const overlaps: string[] = [];
+    labels.forEach((a, i) => labels.slice(i + 1).forEach((b, j) => {
+      if (a.x < b.right && b.x < a.right && a.y < b.bottom && b.y < a.bottom) overlaps.push(`${i} and ${i + 1 + j}`);
+    }));
+    expect(overlaps).toEqual([]);
+    expect(h.consoleErrors).toEqual([]);
+  }, 60_000);
+});

@@ -16,7 +16,7 @@ import '@xyflow/react/dist/style.css';
 import type { Branch, FieldDef, Journey, NodeKind, Playbook, Scorecard } from '../../../engine/schema/definitions.js';
 import {
   TRIGGER_ID, canvasNodes, canvasEdges, addNode, freeSpot, removeElements, connect, reconnect, outputHandles, setPositions,
-  autoLayout, copySelection, pasteClip, type Clip, type Doc, type CanvasKind,
+  autoLayout, copySelection, pasteClip, journeyEdgeRoute, type Clip, type Doc, type CanvasKind,
 } from './graph-model.js';
 import { nodeTypes, KIND_META, type CanvasNodeType, type NodeData } from './canvas-nodes.js';
 import { nodeText } from './summaries.js';
@@ -155,6 +155,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     };
   }), [doc, ctx.fields, problemsByNode, preview, stageCounts, dragPos, selectedNodes, measured]);
 
+  const positions = useMemo(() => new Map(nodes.map((n) => [n.id, n.position])), [nodes]);
   const edges: RFEdge[] = useMemo(() => canvasEdges(doc).map((e) => {
     const pr = problemsByNode.get(`edge:${e.id}`);
     const invalid = !!pr?.e.length;
@@ -167,8 +168,10 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
     }
     if (invalid) label = truncate(pr!.e[0], 60);
     const color = invalid ? 'var(--wm-danger)' : onPath ? 'var(--wm-accent)' : e.branch === 'yes' ? '#3f9a6b' : e.branch === 'no' ? '#d9776f' : e.branch === 'timeout' ? '#c99a45' : '#64748b';
+    const route = doc.kind === 'journey' ? journeyEdgeRoute(positions.get(e.source), positions.get(e.target)) : null;
     return {
-      id: e.id, source: e.source, target: e.target, sourceHandle: e.branch ?? 'out', targetHandle: 'in',
+      id: e.id, source: e.source, target: e.target, sourceHandle: route?.sourceHandle ?? e.branch ?? 'out', targetHandle: route?.targetHandle ?? 'in',
+      ...(route?.back ? { type: 'smoothstep', pathOptions: { offset: 40, borderRadius: 14 } } : {}),
       label, selected: selectedEdges.has(e.id), className: invalid ? 'wmd-edge-invalid' : undefined,
       style: { stroke: color, strokeWidth: onPath || invalid ? 3 : 1.5 },
       markerEnd: { type: MarkerType.ArrowClosed, color },
@@ -177,7 +180,7 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
       ariaLabel: `${e.source} to ${e.target}${e.branch ? ` (${e.branch})` : ''}${invalid ? ': ' + pr!.e.join('; ') : ''}`,
       data: { problems: pr?.e ?? [] },
     } satisfies RFEdge;
-  }), [doc, problemsByNode, preview, selectedEdges, ctx.fields]);
+  }), [doc, problemsByNode, preview, selectedEdges, ctx.fields, positions]);
 
   // ----- canvas events -----
   const onNodesChange = useCallback((changes: NodeChange<CanvasNodeType>[]) => {
@@ -223,13 +226,13 @@ function EditorInner({ record, ctx, onSaved }: { record: DefinitionRecord; ctx: 
   }, [set]);
 
   const onConnect = useCallback((c: Connection) => {
-    const branch = c.sourceHandle && c.sourceHandle !== 'out' ? (c.sourceHandle as Branch) : undefined;
+    const branch = c.sourceHandle && c.sourceHandle !== 'out' && c.sourceHandle !== 'back' ? (c.sourceHandle as Branch) : undefined;
     set(connect(docRef.current, c.source, c.target, branch));
   }, [set]);
 
   // Dragging an existing edge's end onto another node moves that edge (its branch stays with the source handle).
   const onReconnect = useCallback((old: RFEdge, c: Connection) => {
-    const branch = c.sourceHandle && c.sourceHandle !== 'out' ? (c.sourceHandle as Branch) : undefined;
+    const branch = c.sourceHandle && c.sourceHandle !== 'out' && c.sourceHandle !== 'back' ? (c.sourceHandle as Branch) : undefined;
     set(reconnect(docRef.current, old.id, c.source, c.target, branch));
   }, [set]);
 

@@ -58,6 +58,9 @@ function WaymarkNode({ data, selected }: NodeProps<CanvasNodeType>) {
       {data.onPath && data.reason && <div className="wmd-node-reason" title={data.reason}>{data.reason}</div>}
       {data.problems.length > 0 && <div className="wmd-node-problem">{data.problems[0]}</div>}
       {data.kind === 'stage' && <Handle type="source" position={Position.Bottom} id="out" className="wmd-handle" />}
+      {/* Transitions back up the journey leave and enter on the right (routing only, not for new connections). */}
+      {data.kind === 'stage' && <Handle type="source" position={Position.Right} id="back" className="wmd-handle wmd-handle-back" isConnectable={false} style={{ top: '35%' }} />}
+      {data.kind === 'stage' && <Handle type="target" position={Position.Right} id="back-in" className="wmd-handle wmd-handle-back" isConnectable={false} style={{ top: '65%' }} />}
       {data.kind !== 'stage' && outs.map((b, i) => {
         const id = b ?? 'out';
         const left = outs.length === 1 ? 50 : 25 + (50 * i) / (outs.length - 1);

@@ -364,3 +364,13 @@ export function freeSpot(taken: { x: number; y: number }[], want: { x: number; y
   // A crowded canvas: below everything.
   return { x: want.x, y: Math.max(...taken.map((q) => q.y)) + CLEAR_Y };
 }
+
+/**
+ * A journey transition back up the canvas (to a stage drawn above its source, e.g. Renewal back to
+ * Adoption) leaves and enters on the right and is drawn as a bracket beside the stages, so it does
+ * not run over the forward transition between the same stages and its label sits apart from theirs.
+ */
+export function journeyEdgeRoute(source: { y: number } | undefined, target: { y: number } | undefined): { back: boolean; sourceHandle: string; targetHandle: string } {
+  const back = !!source && !!target && target.y < source.y;
+  return back ? { back, sourceHandle: 'back', targetHandle: 'back-in' } : { back, sourceHandle: 'out', targetHandle: 'in' };
+}
