@@ -55,6 +55,11 @@ function stableNames(all: Partial<Record<Group, Figures>>, quick: boolean): Reco
       'sweep.first_pass_accounts_per_s': s.first_pass_accounts_per_s, 'sweep.recheck_accounts_per_s': s.recheck_accounts_per_s,
       // per second of process CPU time: what one core does, whatever else the machine is doing
       'sweep.recheck_cpu_accounts_per_s': s.recheck_cpu_accounts_per_s, 'sweep.first_pass_cpu_accounts_per_s': s.first_pass_cpu_accounts_per_s,
+      // the worker's daily pass: each day only the accounts whose nextWakeAt has come (CPU time)
+      'sweep.daily_pass_accounts_per_s': s.daily_pass_accounts_per_s, 'sweep.daily_pass_due': s.daily_pass_due,
+      'sweep.week_daily_pass_accounts_per_s': s.week_daily_pass_accounts_per_s, 'sweep.week_all_accounts_per_s': s.week_all_accounts_per_s,
+      'sweep.week_due_per_day': s.week_due_per_day, 'sweep.days3to8_daily_pass_accounts_per_s': s.days3to8_daily_pass_accounts_per_s,
+      'sweep.month_later_daily_pass_accounts_per_s': s.month_later_daily_pass_accounts_per_s, 'sweep.month_later_due_per_day': s.month_later_due_per_day,
       'sweep.peak_rss_mb': s.peak_rss_mb,
     });
   }
