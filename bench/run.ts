@@ -25,7 +25,7 @@ async function runGroup(group: Group, quick: boolean): Promise<Figures> {
     }
     case 'sweep': {
       const { benchSweep } = await import('./sweep.js');
-      return benchSweep({ accounts: quick ? 20_000 : 100_000 }) as unknown as Figures;
+      return benchSweep({ accounts: quick ? 10_000 : 100_000 }) as unknown as Figures;
     }
     case 'e2e': {
       const { benchE2e } = await import('./e2e.js');

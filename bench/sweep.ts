@@ -296,7 +296,7 @@ function dailyPass(lib: CompiledLibrary, book: SweepBook, dayMs: number, now: st
 if (import.meta.url === `file://${process.argv[1]}`) {
   const quick = process.argv.includes('--quick');
   const n = process.argv.indexOf('--accounts');
-  const figures = benchSweep({ accounts: n > 0 ? Number(process.argv[n + 1]) : quick ? 20_000 : 100_000 });
+  const figures = benchSweep({ accounts: n > 0 ? Number(process.argv[n + 1]) : quick ? 10_000 : 100_000 });
   if (process.argv.includes('--json')) console.log(JSON.stringify(figures));
   else console.table(figures);
 }
