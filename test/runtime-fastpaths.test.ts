@@ -7,9 +7,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { compileLibrary } from '../engine/runtime/index.js';
 import { evaluateWith } from '../engine/runtime/evaluate.js';
-import type { AccountEvent, EvaluationInput, EvaluationResult } from '../engine/types.js';
+import type { EvaluationInput, EvaluationResult } from '../engine/types.js';
 import { generateAccounts, prng } from '../bench/accounts.js';
 import { loadSampleLibrary } from './golden/library.js';
+import { randomEvent } from './helpers/random-events.js';
 import { Book, DAY, T0 } from './golden/harness.js';
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -26,19 +27,6 @@ function both(inp: EvaluationInput, shuffle: () => number): { fast: EvaluationRe
   const fast = evaluateWith(lib, { ...inp, instances: runs }, { fastPaths: true });
   const full = evaluateWith(lib, inp, { fastPaths: false });
   return { fast, full };
-}
-
-const EVENTS = ['nps.response', 'ticket.opened', 'ticket.closed', 'usage.snapshot', 'csm.activity'] as const;
-
-function randomEvent(rnd: () => number, accountId: string, n: number, when: string): AccountEvent {
-  const type = EVENTS[Math.floor(rnd() * EVENTS.length)];
-  const data: Record<string, unknown> =
-    type === 'nps.response' ? { score: Math.floor(rnd() * 11) }
-    : type === 'ticket.opened' ? { ticketId: `T${Math.floor(rnd() * 3)}`, priority: rnd() < 0.5 ? 'high' : 'normal', bug: rnd() < 0.5 }
-    : type === 'ticket.closed' ? { ticketId: `T${Math.floor(rnd() * 3)}` }
-    : type === 'usage.snapshot' ? { dauTrendPct: Math.floor(rnd() * 100) - 60, keyFeaturesGreen: Math.floor(rnd() * 8), featuresUsed: Math.floor(rnd() * 9) }
-    : { kind: 'call' };
-  return { id: `ev-${accountId}-${n}`, accountId, type, occurredAt: when, data };
 }
 
 /** A field changed outside events (a CRM sync), so exits, moved date waits and stage criteria happen. */

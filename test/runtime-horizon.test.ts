@@ -10,9 +10,9 @@ import { compileLibrary, type CompiledLibrary } from '../engine/runtime/index.js
 import type { Journey, Playbook } from '../engine/schema/definitions.js';
 import { HorizonPlanBuilder, horizonOf } from '../engine/runtime/horizon.js';
 import { buildConditionData, parseDateMs } from '../engine/conditions/index.js';
-import type { AccountEvent } from '../engine/types.js';
 import { generateAccounts, prng } from '../bench/accounts.js';
 import { loadSampleLibrary } from './golden/library.js';
+import { randomEvent } from './helpers/random-events.js';
 import { Book, DAY, FIELDS, acct, at, chain, libOf, playbook, taskNode, T0 } from './golden/harness.js';
 
 vi.setConfig({ testTimeout: 300_000 });
@@ -20,19 +20,6 @@ vi.setConfig({ testTimeout: 300_000 });
 const input = loadSampleLibrary();
 const sampleLib = compileLibrary(input);
 const lib = sampleLib;
-
-const EVENTS = ['nps.response', 'ticket.opened', 'ticket.closed', 'usage.snapshot', 'csm.activity'] as const;
-
-function randomEvent(rnd: () => number, accountId: string, n: number, when: string): AccountEvent {
-  const type = EVENTS[Math.floor(rnd() * EVENTS.length)];
-  const data: Record<string, unknown> =
-    type === 'nps.response' ? { score: Math.floor(rnd() * 11) }
-    : type === 'ticket.opened' ? { ticketId: `T${Math.floor(rnd() * 3)}`, priority: rnd() < 0.5 ? 'high' : 'normal', bug: rnd() < 0.5 }
-    : type === 'ticket.closed' ? { ticketId: `T${Math.floor(rnd() * 3)}` }
-    : type === 'usage.snapshot' ? { dauTrendPct: Math.floor(rnd() * 100) - 60, keyFeaturesGreen: Math.floor(rnd() * 8), featuresUsed: Math.floor(rnd() * 9) }
-    : { kind: 'call' };
-  return { id: `ev-${accountId}-${n}`, accountId, type, occurredAt: when, data };
-}
 
 /** A field changed outside events (a CRM sync): dates with and without a time of day. */
 function editField(rnd: () => number, fields: Record<string, unknown>, nowMs: number): Record<string, unknown> {
