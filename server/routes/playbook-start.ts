@@ -47,7 +47,8 @@ export function playbookStartRouter(ctx: ServerContext): Router {
     const check = new EvalContext(lib, bundle.account, bundle.state, now, undefined);
     check.setInputInstances(bundle.instances);
     const blocked = reentryBlock(check, pb);
-    if (blocked) throw conflict(`${pb.def.name} was not started on ${String(rec.account.fields.name ?? id)}: it ${blocked}`);
+    // The engine's reasons read as a clause of their own: "a run is still active", "cooling down for 30 days ...".
+    if (blocked) throw conflict(`${pb.def.name} was not started on ${String(rec.account.fields.name ?? id)}: ${blocked}`);
 
     const event: AccountEvent = {
       id: `start-${body.requestId ?? randomUUID()}`,

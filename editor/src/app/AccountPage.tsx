@@ -179,14 +179,15 @@ function Stat({ label, value, sub, warn }: { label: string; value: string; sub?:
 }
 
 function TaskTable({ tasks, nowMs, past, empty }: { tasks: Task[]; nowMs: number; past?: boolean; empty: string }) {
-  const [shown, setShown] = useState(past ? 10 : tasks.length);
+  // Past CTAs come ten at a time; open ones are all shown (a reload may bring more than the first render had).
+  const [shown, setShown] = useState(10);
   if (tasks.length === 0) return <Empty title={empty} />;
   return (
     <div className="wm-table-wrap">
       <table className="wm-table">
         <thead><tr><th>Task</th><th>Type</th><th>Priority</th><th>{past ? 'Closed' : 'Due'}</th><th>Reason</th></tr></thead>
         <tbody>
-          {tasks.slice(0, Math.max(shown, past ? 10 : tasks.length)).map((t) => {
+          {(past ? tasks.slice(0, shown) : tasks).map((t) => {
             const overdue = !past && Date.parse(t.dueAt) < nowMs;
             return (
               <tr key={t.id}>
@@ -202,7 +203,7 @@ function TaskTable({ tasks, nowMs, past, empty }: { tasks: Task[]; nowMs: number
           })}
         </tbody>
       </table>
-      {tasks.length > shown && (
+      {past && tasks.length > shown && (
         <button type="button" className="wm-btn wm-btn-small" style={{ marginTop: 8 }} onClick={() => setShown((n) => n + 10)}>Show {Math.min(10, tasks.length - shown)} more of {tasks.length - shown}</button>
       )}
     </div>

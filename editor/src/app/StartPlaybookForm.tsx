@@ -25,10 +25,10 @@ export function StartPlaybookForm({ accountId, accountName, onStarted }: { accou
   const [error, setError] = useState<Error | string | null>(null);
   const toast = useToast();
   const options = startablePlaybooks(defs.data?.items ?? []);
+  const chosen = options.find((p) => p.id === playbookId);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const chosen = options.find((p) => p.id === playbookId);
     if (!chosen) { setError('Choose a playbook to start.'); return; }
     setBusy(true);
     setError(null);
@@ -50,13 +50,14 @@ export function StartPlaybookForm({ accountId, accountName, onStarted }: { accou
   if (options.length === 0) return <p className="wm-muted">No live playbook to start: publish one in the library first.</p>;
   return (
     <form onSubmit={submit} aria-label="Start a playbook" style={{ display: 'flex', gap: 8, alignItems: 'flex-end', flexWrap: 'wrap' }}>
-      <label className="wm-label" style={{ flex: '1 1 220px' }}>Playbook
-        <select className="wm-select" name="playbook" value={playbookId} onChange={(e) => setPlaybookId(e.target.value)}>
+      <label className="wm-label" style={{ flex: '1 1 220px', minWidth: 0 }}>Playbook
+        <select className="wm-select" name="playbook" value={playbookId} onChange={(e) => setPlaybookId(e.target.value)} style={{ width: '100%' }}>
           <option value="">Choose…</option>
-          {options.map((p) => <option key={p.id} value={p.id}>{p.name}{p.triggerSummary ? ` (${p.triggerSummary})` : ''}</option>)}
+          {options.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
         </select>
       </label>
       <button type="submit" className="wm-btn wm-btn-primary" disabled={busy}>{busy ? 'Starting…' : 'Start'}</button>
+      {chosen?.triggerSummary && <p className="wm-muted wm-small" style={{ flexBasis: '100%', margin: 0 }}>Usually starts: {chosen.triggerSummary}</p>}
       {error && <div style={{ flexBasis: '100%' }}><ErrorBox error={error} /></div>}
     </form>
   );
