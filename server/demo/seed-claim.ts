@@ -51,12 +51,6 @@ export function demoSeedGate(store: Store, nowMs: () => number, log: (msg: strin
   };
 }
 
-/** Resolves once no other process is seeding (see demoSeedGate), checking every pollMs. */
-export async function waitWhileDemoSeeding(store: Store, opts: { nowMs: () => number; sleep: (ms: number) => Promise<void>; log: (msg: string) => void; pollMs?: number }): Promise<void> {
-  const gate = demoSeedGate(store, opts.nowMs, opts.log);
-  while (await gate()) await opts.sleep(opts.pollMs ?? 1000);
-}
-
 function parseClaim(text: string): { at?: string; by?: string } {
   try {
     const v = JSON.parse(text);
