@@ -18,13 +18,17 @@ const row = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 let total = 3;
 let requested: string[] = [];
+let churnedTotal = 2;
 
 beforeEach(() => {
   total = 3;
+  churnedTotal = 2;
   window.history.replaceState(null, '', '/accounts?owner=csm-1&show=all');
   requested = [];
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
     if (url.startsWith('/api/accounts')) {
+      // The churned count the "all" view asks for (limit 1): how many of all the matches churned.
+      if (url.endsWith('churned=true&limit=1')) return respond({ items: [], total: churnedTotal });
       requested.push(url);
       return respond({ items: [row('Live Co'), row('Gone Co', { churned: true }), row('Left Co', { churnedAt: '2026-10-01' })], total });
     }
@@ -56,10 +60,11 @@ describe('churned accounts in the list', () => {
     expect(within(rowOf('Gone Co')).getByText('5 days ago').className).not.toContain('wm-overdue');
   });
 
-  it('says the churned count is the page\'s when the list has more pages', async () => {
+  it('counts every churned match, not only the page\'s, when the list has more pages', async () => {
     total = 86;
+    churnedTotal = 7;
     renderPage();
-    await screen.findByText('86 accounts match (2 churned on this page)');
+    await screen.findByText('86 accounts match (7 churned)');
   });
 });
 

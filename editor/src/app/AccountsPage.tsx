@@ -17,22 +17,23 @@ export function isChurnedAccount(fields: Record<string, unknown>): boolean {
 }
 
 /**
- * "86 accounts match (7 churned)". The list route cannot count churned accounts beyond the page it
- * returns, so when there are more pages the churned count is the page's, and says so.
+ * "86 accounts match (7 churned)". The churned count is the list's own (churnedTotal, from a count
+ * request) when known; otherwise the page's, and with more pages it says "on this page".
  */
-export function accountsHeadline(total: number, items: AccountRow[], anyFilter: boolean, paged: boolean): string {
+export function accountsHeadline(total: number, items: AccountRow[], anyFilter: boolean, paged: boolean, churnedTotal?: number): string {
   const head = `${total.toLocaleString('en-US')} account${total === 1 ? '' : 's'}${anyFilter ? (total === 1 ? ' matches' : ' match') : ''}`;
-  const churned = items.filter((r) => isChurnedAccount(rowAccount(r).fields ?? {})).length;
+  const exact = churnedTotal !== undefined;
+  const churned = exact ? churnedTotal : items.filter((r) => isChurnedAccount(rowAccount(r).fields ?? {})).length;
   if (churned === 0) return head;
-  return `${head} (${churned.toLocaleString('en-US')} churned${paged ? ' on this page' : ''})`;
+  return `${head} (${churned.toLocaleString('en-US')} churned${paged && !exact ? ' on this page' : ''})`;
 }
 
 /** The header for the customers shown: live ones (as the Team page counts), churned ones, or all. */
-export function headlineFor(show: string, total: number, items: AccountRow[], filtered: boolean, paged: boolean): string {
+export function headlineFor(show: string, total: number, items: AccountRow[], filtered: boolean, paged: boolean, churnedTotal?: number): string {
   const n = `${total.toLocaleString('en-US')} `;
   const s = total === 1 ? '' : 's';
   const match = filtered ? (total === 1 ? ' matches' : ' match') : '';
-  if (show === 'all') return accountsHeadline(total, items, true, paged);
+  if (show === 'all') return accountsHeadline(total, items, true, paged, churnedTotal);
   if (show === 'churned') return `${n}churned account${s}${match}`;
   return `${n}live account${s}${match}`;
 }
@@ -62,6 +63,8 @@ export function AccountsPage() {
 
   const churnedParam = f.show === 'all' ? undefined : f.show === 'churned' ? 'true' : 'false';
   const res = useApi<{ items: AccountRow[]; total: number }>('/api/accounts' + query({ ...f, show: undefined, churned: churnedParam, sort: f.sort || undefined, offset: f.offset || undefined, limit: LIMIT }));
+  // With churned accounts shown too, how many of all the matches are churned (one count request).
+  const churnedCount = useApi<{ total: number }>(f.show === 'all' ? '/api/accounts' + query({ ...f, show: undefined, sort: undefined, offset: undefined, churned: 'true', limit: 1 }) : null);
   const users = useApi<{ items: UserSummary[] }>('/api/users');
   const names = new Map((users.data?.items ?? []).map((u) => [u.id, u.name]));
   const owners = (users.data?.items ?? []).filter((u) => u.roles.includes('csm')).sort((a, b) => a.name.localeCompare(b.name));
@@ -71,7 +74,7 @@ export function AccountsPage() {
 
   return (
     <>
-      <PageHeader title="Accounts" subtitle={res.data ? headlineFor(f.show, res.data.total, res.data.items, !!(f.q || f.owner || f.tier || f.segment || f.health), res.data.total > res.data.items.length) : 'Your customer book'} />
+      <PageHeader title="Accounts" subtitle={res.data ? headlineFor(f.show, res.data.total, res.data.items, !!(f.q || f.owner || f.tier || f.segment || f.health), res.data.total > res.data.items.length, churnedCount.data?.total) : 'Your customer book'} />
       <form className="wm-filters" role="search" onSubmit={(e) => { e.preventDefault(); setSearch({ ...f, q, offset: undefined }); }}>
         <label className="wm-label">Search
           <input className="wm-input" type="search" value={q} placeholder="Name or id" onChange={(e) => setQ(e.target.value)} />
