@@ -30,14 +30,22 @@ export function TierSegmentFilters({ tier, segment, onChange }: { tier?: string;
   const current = { tier, segment };
   return (
     <>
-      {PICKERS.map(({ key, label, all }) => (
-        <label className="wm-label" key={key}>{label}
-          <select className="wm-select" value={current[key] ?? ''} onChange={(e) => onChange(key, e.target.value)}>
-            <option value="">{all}</option>
-            {enumValues(dictionary.data, key).map((v) => <option key={v} value={v}>{humanize(v)}</option>)}
-          </select>
-        </label>
-      ))}
+      {PICKERS.map(({ key, label, all }) => {
+        const values = enumValues(dictionary.data, key);
+        const value = current[key] ?? '';
+        // A value from the address that the dictionary does not have (an old link, a typo) stays
+        // visible as what filters the page, rather than the picker showing "all" over an empty page.
+        const unknown = value !== '' && dictionary.data !== undefined && !values.includes(value);
+        return (
+          <label className="wm-label" key={key}>{label}
+            <select className="wm-select" value={value} onChange={(e) => onChange(key, e.target.value)}>
+              <option value="">{all}</option>
+              {unknown && <option value={value}>{value} (not a {label.toLowerCase()} in the dictionary)</option>}
+              {values.map((v) => <option key={v} value={v}>{humanize(v)}</option>)}
+            </select>
+          </label>
+        );
+      })}
     </>
   );
 }
