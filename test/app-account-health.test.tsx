@@ -2,7 +2,7 @@
 /**
  * An account without a health score: one never evaluated says the score comes with the first
  * evaluation; one evaluated but unscored (under half the measure weight has data) says that,
- * and names the measures with no data (derived fields worked out as the engine does).
+ * and names the measures with no data (as the server reports them with the account).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
@@ -11,19 +11,8 @@ import { AuthContext, type Me } from '../editor/src/app/auth.js';
 
 const USER: Me = { id: 'csm-1', name: 'Maya Chen', email: 'csm@waymark.test', roles: ['csm'] };
 const respond = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-const measure = (id: string, name: string, field: string, weight: number) =>
-  ({ id, name, value: { var: field }, direction: 'higher-is-better', thresholds: { green: 5, yellow: 2 }, weight });
-const SCORECARD = {
-  kind: 'scorecard', id: 'health', name: 'Health', bands: { green: 70, yellow: 40 },
-  measures: [measure('usage', 'Usage depth', 'dauTrendPct', 25), measure('nps', 'NPS', 'nps', 15), measure('deployment', 'Deployment', 'deploymentPct', 60)],
-};
-const FIELDS = { kind: 'fields', id: 'fields', name: 'Fields', fields: [
-  { name: 'dauTrendPct', type: 'number', label: 'DAU trend %' },
-  { name: 'nps', type: 'integer', label: 'NPS' },
-  { name: 'licensesDeployed', type: 'integer', label: 'Licences deployed' },
-  { name: 'licensesPurchased', type: 'integer', label: 'Licences purchased' },
-  { name: 'deploymentPct', type: 'number', label: 'Deployment %', derived: { if: [{ missing: ['licensesDeployed', 'licensesPurchased'] }, null, { '/': [{ '*': [100, { var: 'licensesDeployed' }] }, { var: 'licensesPurchased' }] }] } },
-] };
+// What the server sends for an evaluated, unscored account (the engine works it out: test/health.test.ts).
+const COVERAGE = { missing: [{ id: 'nps', name: 'NPS', weight: 15 }, { id: 'deployment', name: 'Deployment', weight: 60 }], covered: 0.25, minCoverage: 0.5 };
 
 let state: unknown = null;
 let fields: Record<string, unknown> = {};
@@ -34,10 +23,9 @@ beforeEach(() => {
   window.history.replaceState(null, '', '/accounts/acme');
   vi.stubGlobal('fetch', vi.fn(async (url: string) => {
     if (url === '/api/accounts/acme') {
-      return respond({ account: { id: 'acme', fields, tags: [], flags: {} }, state, health: null, healthHistory: [], openTasks: [], pastTasks: [], instances: [], timeline: [] });
+      return respond({ account: { id: 'acme', fields, tags: [], flags: {} }, state, health: null, healthCoverage: state ? COVERAGE : null, healthHistory: [], openTasks: [], pastTasks: [], instances: [], timeline: [] });
     }
-    if (url === '/api/definitions/health') return respond({ id: 'health', definition: SCORECARD, liveVersion: 1, draftChanged: false });
-    if (url === '/api/fields') return respond(FIELDS);
+    if (url === '/api/fields') return respond({ fields: [] });
     if (url === '/api/users') return respond({ items: [] });
     return respond({ error: { message: 'not found' } }, 404);
   }));

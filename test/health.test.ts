@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { computeHealth } from '../engine/runtime/index.js';
+import { computeHealth, computeHealthCoverage } from '../engine/runtime/index.js';
 import { measureColor, scoreHealth } from '../engine/health/compute.js';
 import { buildConditionData } from '../engine/runtime/deps.js';
 import type { Health } from '../engine/types.js';
@@ -130,5 +130,32 @@ describe('health', () => {
     });
     const r = new Book(lib, acct('a', { dauTrendPct: -50, nps: 2 })).run(T0);
     expect(r.instances[0].path[0].values).toEqual({ 'health.color': 'red' });
+  });
+});
+
+describe('health coverage (why an account is not scored)', () => {
+  const coverageCard: Scorecard = {
+    kind: 'scorecard', id: 'health', name: 'Health', bands: { green: 70, yellow: 40 },
+    measures: [
+      { id: 'usage', name: 'Usage depth', value: { var: 'dauTrendPct' }, direction: 'higher-is-better', thresholds: { green: 5, yellow: 2 }, weight: 25 },
+      { id: 'nps', name: 'NPS', value: { var: 'nps' }, direction: 'higher-is-better', thresholds: { green: 9, yellow: 7 }, weight: 15 },
+      // deploymentPct is derived from both licence counts (playbooks/fields.json)
+      { id: 'deployment', name: 'Deployment', value: { var: 'deploymentPct' }, direction: 'higher-is-better', thresholds: { green: 80, yellow: 50 }, weight: 60 },
+    ],
+    tiers: { 'tier-1': { measures: { deployment: { weight: 0 } } } },
+  };
+
+  it('names the measures without a value, derived fields worked out, with the weights the account\'s tier gives them', () => {
+    const lib = libOf({ scorecards: [coverageCard] });
+    const thin = acct('a', { dauTrendPct: 4, licensesDeployed: 10 });
+    expect(computeHealth(lib, thin, T0)).toBeNull();
+    expect(computeHealthCoverage(lib, thin, T0)).toEqual({
+      missing: [{ id: 'nps', name: 'NPS', weight: 15 }, { id: 'deployment', name: 'Deployment', weight: 60 }],
+      covered: 0.25, minCoverage: 0.5,
+    });
+    // With both licence counts the derived measure has a value; a tier-1 account does not weigh it at all.
+    expect(computeHealthCoverage(lib, acct('b', { dauTrendPct: 4, licensesDeployed: 10, licensesPurchased: 20 }), T0)!.missing.map((m) => m.id)).toEqual(['nps']);
+    expect(computeHealthCoverage(lib, acct('c', { tier: 'tier-1', dauTrendPct: 4 }), T0)).toEqual({ missing: [{ id: 'nps', name: 'NPS', weight: 15 }], covered: 25 / 40, minCoverage: 0.5 });
+    expect(computeHealthCoverage(libOf({}), thin, T0)).toBeNull();
   });
 });

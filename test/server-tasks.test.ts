@@ -214,6 +214,12 @@ describe('activities', () => {
     const detail = await maya.get('/api/accounts/hooli');
     expect(detail.body.openTasks.map((t: any) => t.playbookId)).toContain('low-nps');
     expect(detail.body.state.journeys.lifecycle.history.length).toBeGreaterThan(0);
+    // Evaluated but too thin to score (an NPS and licences, no usage or ticket data): the page is told which measures lack data.
+    expect(detail.body.health).toBeNull();
+    expect(detail.body.healthCoverage.minCoverage).toBe(0.5);
+    expect(detail.body.healthCoverage.covered).toBeLessThan(0.5);
+    expect(detail.body.healthCoverage.missing.map((m: any) => m.name)).toEqual(['Usage depth (DAU trend)', 'Usage breadth (key features green)', 'Support load (open high-priority tickets)']);
+    expect(detail.body.healthCoverage.missing.map((m: any) => m.id)).not.toContain('nps');
     expect((await maya.get('/api/accounts/nope')).status).toBe(404);
     expect((await maya.get('/api/accounts?health=purple')).status).toBe(400);
     // Renewals soonest first; a churned account can be left out (as the Team page counts).

@@ -74,6 +74,46 @@ export function tierPlans(def: Scorecard, measures: readonly PlanMeasure[]): Map
 
 // Scratch space reused between calls (single-threaded, not re-entrant), so scoring an account
 // whose health did not change allocates nothing.
+/** The account tier's plan: overrides resolved at compile time (a scorecard built by hand gets its plan made here). */
+function planFor(sc: CompiledScorecard, tier: unknown): ScorePlan {
+  return (typeof tier === 'string' ? (sc.tierPlans ?? tierPlans(sc.def, sc.measures)).get(tier) : undefined) ?? sc.basePlan ?? scorePlan(sc.def, sc.measures, undefined);
+}
+
+/** A measure's value as scoring reads it: a number, or null when it has none (or its rule fails). */
+function measureValue(m: CompiledScorecard['measures'][number], data: ConditionData, nowMs: number): number | null {
+  try {
+    return toNumber(m.value(data, nowMs));
+  } catch {
+    return null;
+  }
+}
+
+/** Why an account is or is not scored: the measures without a value and the share of weight that has one. */
+export interface HealthCoverage {
+  /** Measures without a value, with the weight they carry for the account's tier. */
+  missing: { id: string; name: string; weight: number }[];
+  /** Share (0-1) of the total weight whose measures have a value. */
+  covered: number;
+  /** Below this share the account is not scored (the scorecard's minCoverage, default half). */
+  minCoverage: number;
+}
+
+/** The coverage scoreHealth judges by, for an account page to say what is missing. */
+export function healthCoverage(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number): HealthCoverage {
+  const weights = planFor(sc, tier).weights;
+  const missing: HealthCoverage['missing'] = [];
+  let total = 0;
+  let withValue = 0;
+  sc.measures.forEach((m, i) => {
+    const weight = weights[i];
+    if (!(weight > 0)) return;
+    total += weight;
+    if (measureValue(m, data, nowMs) !== null) withValue += weight;
+    else missing.push({ id: m.id, name: m.name, weight });
+  });
+  return { missing, covered: total > 0 ? withValue / total : 0, minCoverage: sc.def.minCoverage ?? DEFAULT_MIN_COVERAGE };
+}
+
 const scratchValues: (number | null)[] = [];
 const scratchColors: (HealthColor | null)[] = [];
 const scratchWeights: number[] = [];
@@ -85,8 +125,7 @@ const scratchWeights: number[] = [];
  * them), it is returned as is.
  */
 export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: unknown, nowMs: number, at: string, previous: Health | null = null): Health | null {
-  // Tier overrides resolved at compile time (a scorecard built by hand gets its plan made here).
-  const plan = (typeof tier === 'string' ? (sc.tierPlans ?? tierPlans(sc.def, sc.measures)).get(tier) : undefined) ?? sc.basePlan ?? scorePlan(sc.def, sc.measures, undefined);
+  const plan = planFor(sc, tier);
   const planWeights = plan.weights;
   const planThresholds = plan.thresholds;
   const higher = plan.higher;
@@ -99,12 +138,7 @@ export function scoreHealth(sc: CompiledScorecard, data: ConditionData, tier: un
   for (let i = 0; i < n; i++) {
     const m = sc.measures[i];
     const weight = planWeights[i];
-    let value: number | null;
-    try {
-      value = toNumber(m.value(data, nowMs));
-    } catch {
-      value = null;
-    }
+    const value = measureValue(m, data, nowMs);
     let color: HealthColor | null = null;
     if (value !== null) {
       if (higher === undefined || green === undefined || yellow === undefined) color = measureColor(value, m.direction, planThresholds[i]);

@@ -9,7 +9,7 @@ import type { CompiledLibrary } from './compile.js';
 import { EvalContext, DAY_MS, isoDate } from './context.js';
 import { horizonOf } from './horizon.js';
 import { applyEvent } from '../events/apply.js';
-import { scoreHealth, sameHealth } from '../health/compute.js';
+import { healthCoverage, scoreHealth, sameHealth, type HealthCoverage } from '../health/compute.js';
 import { buildConditionData, type ConditionData } from './deps.js';
 import { runJourneys } from './journeys.js';
 import { resumeInstances, closeSatisfiedTasks, runsIdle } from './instances.js';
@@ -44,9 +44,24 @@ export function computeHealth(lib: CompiledLibrary, account: Account, nowIso: st
   const sc = lib.scorecard;
   if (!sc) return null;
   const nowMs = Date.parse(nowIso);
+  const data = scoringData(lib, account, nowMs);
+  return scoreHealth(sc, data, data.tier, nowMs, nowIso);
+}
+
+/** Which measures have no value for an account now (why it may be "not scored"); null without a scorecard. */
+export function computeHealthCoverage(lib: CompiledLibrary, account: Account, nowIso: string): HealthCoverage | null {
+  const sc = lib.scorecard;
+  if (!sc) return null;
+  const nowMs = Date.parse(nowIso);
+  const data = scoringData(lib, account, nowMs);
+  return healthCoverage(sc, data, data.tier, nowMs);
+}
+
+/** The condition data health is scored on: the account's fields with derived fields computed. */
+function scoringData(lib: CompiledLibrary, account: Account, nowMs: number): ConditionData {
   const data = buildConditionData({ fields: account.fields, tags: account.tags, flags: account.flags, fieldNames: lib.fieldNames });
   deriveInto(lib, data, nowMs);
-  return scoreHealth(sc, data, data.tier, nowMs, nowIso);
+  return data;
 }
 
 /** How long processed event ids are remembered in the account state (the store also dedupes by id). */

@@ -7,6 +7,7 @@ import type { ServerContext } from '../context.js';
 import { ACCOUNT_SORTS, type AccountFilter, type AccountRecord, type AccountSort } from '../store/types.js';
 import type { HealthColor } from '../../engine/schema/definitions.js';
 import { assertValid } from '../http/validate.js';
+import { computeHealthCoverage } from '../../engine/runtime/index.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { ingestAccounts, MAX_ACCOUNTS_PER_REQUEST } from '../ingest/accounts.js';
 import { importCsv } from '../ingest/csv.js';
@@ -129,6 +130,8 @@ export function accountsRouter(ctx: ServerContext): Router {
       summary: accountSummary(rec),
       state: rec.state,
       health: rec.state?.health ?? null,
+      // Evaluated but not scored: which measures lacked a value at that evaluation (live scorecard).
+      healthCoverage: rec.state?.lastEvaluatedAt && !rec.state.health ? computeHealthCoverage(ctx.library.current(), rec.account, rec.state.lastEvaluatedAt) : null,
       healthHistory,
       openTasks: open.items,
       pastTasks: past.items,
@@ -175,7 +178,7 @@ export const accountsOpenApi = {
   '/api/accounts/{id}': {
     get: {
       tags: ['accounts'], summary: 'One account: fields, journey state and stage history, health, open and past tasks, timeline, playbook runs',
-      parameters: idParam, responses: { 200: { description: '{ account, state, health, openTasks, pastTasks, timeline, instances }' }, 404: err },
+      parameters: idParam, responses: { 200: { description: '{ account, state, health, healthCoverage (evaluated but not scored: measures without a value), openTasks, pastTasks, timeline, instances }' }, 404: err },
     },
   },
 };

@@ -127,7 +127,7 @@ function AccountView({ detail, reload }: { detail: AccountDetail; reload: () => 
           </Card>
         </div>
         <div>
-          <Card title="Health"><HealthMeasures health={health} computedAt={detail.state?.lastEvaluatedAt} account={a} />
+          <Card title="Health"><HealthMeasures health={health} computedAt={detail.state?.lastEvaluatedAt} coverage={detail.healthCoverage} />
             {healthHistory.length > 0 && (
               <>
                 <h3>History</h3>

@@ -1,12 +1,9 @@
 /** Account context pieces shared by the task page and the account page. */
 import { useState } from 'react';
-import type { Account, Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
-import type { FieldDef, Scorecard } from '../../../engine/schema/definitions.js';
+import type { Health, JourneyPosition, TimelineEntry } from '../../../engine/types.js';
+import type { HealthCoverage } from '../../../engine/health/compute.js';
 import { arrows, formatDate, formatDateTime, formatNumber, humanize } from './format.js';
 import { Empty, HealthBadge } from './ui.js';
-import { useApi } from './useApi.js';
-import { dictionaryFields } from './DictionaryFilters.js';
-import { measureCoverage } from './health-coverage.js';
 
 const COLOR_VAR: Record<string, string> = { green: 'var(--wm-ok)', yellow: 'var(--wm-warn)', red: 'var(--wm-danger)' };
 
@@ -14,9 +11,9 @@ const COLOR_VAR: Record<string, string> = { green: 'var(--wm-ok)', yellow: 'var(
  * health.at is when the score last changed (the engine keeps the old object while nothing
  * moves); computedAt, the account's last evaluation, is when it was last checked.
  */
-export function HealthMeasures({ health, computedAt, account }: { health: Health | null | undefined; computedAt?: string | null; account?: Account | null }) {
+export function HealthMeasures({ health, computedAt, coverage }: { health: Health | null | undefined; computedAt?: string | null; coverage?: HealthCoverage | null }) {
   if (!health && !computedAt) return <Empty title="No health score yet">It appears after the account's first evaluation.</Empty>;
-  if (!health) return <NotScored computedAt={computedAt!} account={account ?? null} />;
+  if (!health) return <NotScored computedAt={computedAt!} coverage={coverage ?? null} />;
   const measures = Object.entries(health.measures ?? {});
   return (
     <div>
@@ -47,22 +44,8 @@ export function HealthMeasures({ health, computedAt, account }: { health: Health
   );
 }
 
-/** The scorecard the engine scores with ("health", as engine/runtime/compile.ts picks it). */
-const SCORECARD_ID = 'health';
-
-/**
- * An evaluated account without a score: the engine found too little data. Says so, and which
- * measures lack data, from the scorecard that is live (its draft may have moved on).
- */
-function NotScored({ computedAt, account }: { computedAt: string; account: Account | null }) {
-  const described = useApi<{ definition?: Scorecard; liveVersion?: number | null; draftChanged?: boolean }>(account ? `/api/definitions/${SCORECARD_ID}` : null);
-  const liveVersion = described.data?.draftChanged && described.data.liveVersion ? described.data.liveVersion : null;
-  const live = useApi<{ content?: Scorecard }>(liveVersion ? `/api/definitions/${SCORECARD_ID}/versions/${liveVersion}` : null);
-  const dictionary = useApi<unknown>(account ? '/api/fields' : null);
-  const scorecard = liveVersion ? live.data?.content : described.data?.definition;
-  const coverage = account && scorecard?.kind === 'scorecard' && dictionary.data !== undefined
-    ? measureCoverage(scorecard, dictionaryFields(dictionary.data) as Partial<FieldDef>[], account, Date.parse(computedAt))
-    : null;
+/** An evaluated account without a score: the engine found too little data. Says so, and which measures lack it. */
+function NotScored({ computedAt, coverage }: { computedAt: string; coverage: HealthCoverage | null }) {
   const share = coverage ? coverage.minCoverage : 0.5;
   const needed = share === 0.5 ? 'half' : `${Math.round(share * 100)}%`;
   return (

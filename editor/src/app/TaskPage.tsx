@@ -220,7 +220,7 @@ function TaskView({ detail, reload }: { detail: TaskDetail; reload: () => void }
             ) : <div className="wm-muted">The account could not be loaded.</div>}
           </Card>
           <Card title="Health">
-            <HealthMeasures health={detail.health ?? accountDetail?.health ?? accountDetail?.state?.health} computedAt={detail.state?.lastEvaluatedAt ?? accountDetail?.state?.lastEvaluatedAt} account={accountDetail?.account ?? account} />
+            <HealthMeasures health={detail.health ?? accountDetail?.health ?? accountDetail?.state?.health} computedAt={detail.state?.lastEvaluatedAt ?? accountDetail?.state?.lastEvaluatedAt} coverage={accountDetail?.healthCoverage} />
           </Card>
           <Card title="Recent timeline">
             {accountRes.error ? <ErrorBox error={accountRes.error} onRetry={accountRes.reload} /> : !accountDetail ? <Loading /> : <Timeline entries={timeline} limit={8} names={names} />}

@@ -1,3 +1,4 @@
+import type { HealthCoverage } from '../../../engine/health/compute.js';
 /** Response shapes of the REST API as the web app reads them (docs/ARCHITECTURE.md). */
 import type { Account, AccountState, Health, Instance, Task, TimelineEntry } from '../../../engine/types.js';
 
@@ -35,6 +36,8 @@ export interface AccountDetail {
   timeline: TimelineEntry[] | { items: TimelineEntry[]; total: number };
   instances: Instance[];
   healthHistory?: Health[];
+  /** Evaluated but not scored: the measures that had no value (the server works it out with the engine). */
+  healthCoverage?: HealthCoverage | null;
   timelineTotal?: number;
 }
 
