@@ -275,6 +275,7 @@ export const FieldDef = Type.Object(
     label: Text('Label shown in the rule builder'),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
     values: Type.Optional(Type.Array(Type.String(), { description: 'Allowed values of an enum field' })),
+    format: Type.Optional(Type.Union([Type.Literal('money'), Type.Literal('percent')], { description: 'How a number field reads: money (merge fields offer it formatted as money) or a percentage' })),
     minimum: Type.Optional(Type.Number({ description: 'Lowest value a number or integer field may hold: ingest rejects a record below it' })),
     maximum: Type.Optional(Type.Number({ description: 'Highest value a number or integer field may hold: ingest rejects a record above it' })),
     builtin: Type.Optional(Type.Boolean()),

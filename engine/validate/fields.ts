@@ -28,8 +28,8 @@ export function checkFields(def: Record<string, any>, c: Collector): void {
     } else if (f.values !== undefined) {
       c.warning(`${path}/values`, `values only apply to enum fields; ${name ?? i} is a ${f.type} field`, w);
     }
-    for (const bound of ['minimum', 'maximum'] as const) {
-      if (f[bound] !== undefined && f.type !== 'number' && f.type !== 'integer') c.warning(`${path}/${bound}`, `${bound} only applies to number and integer fields; ${name ?? i} is a ${f.type} field`, w);
+    for (const key of ['minimum', 'maximum', 'format'] as const) {
+      if (f[key] !== undefined && f.type !== 'number' && f.type !== 'integer') c.warning(`${path}/${key}`, `${key} only applies to number and integer fields; ${name ?? i} is a ${f.type} field`, w);
     }
     if (typeof f.minimum === 'number' && typeof f.maximum === 'number' && f.minimum > f.maximum) {
       c.error(`${path}/minimum`, `field ${name ?? i} has a minimum (${f.minimum}) above its maximum (${f.maximum}): no value would be accepted`, w);

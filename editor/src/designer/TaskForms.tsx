@@ -43,16 +43,9 @@ export function int(v: string, fallback = 0): number {
   return Number.isFinite(n) ? n : fallback;
 }
 
-/**
- * Money, as the dictionary shows it: it has no format attribute, so a number field counts as
- * money when its name, label or description names a currency or a revenue figure (MRR, ARR, USD…).
- */
-const MONEY = /\b(mrr|arr|acv|tcv|revenue|usd|eur|gbp|currency|price|amount|spend|cost)\b|[$€£]/i;
-export function isMoneyField(f: Pick<FieldDef, 'name' | 'type' | 'label' | 'description'>): boolean {
-  if (f.type !== 'number' && f.type !== 'integer') return false;
-  if (/%|percent/i.test(f.label)) return false;
-  const words = f.name.replace(/([a-z])([A-Z])/g, '$1 $2');
-  return MONEY.test(words) || MONEY.test(f.label) || MONEY.test(f.description ?? '');
+/** A money field, as the data dictionary marks it (format: money). */
+export function isMoneyField(f: Pick<FieldDef, 'type' | 'format'>): boolean {
+  return (f.type === 'number' || f.type === 'integer') && f.format === 'money';
 }
 
 /** A date that records something that has happened (last update, opened at): days until it reads as nonsense. */
